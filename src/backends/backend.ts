@@ -1,0 +1,100 @@
+/**
+ * The op interface every backend implements. The model (src/model/) is written only against this;
+ * `ref` (plain TypeScript) is the oracle that every faster backend is tested against.
+ *
+ * Conventions
+ * - Activations are float32, row-major `[T, n]` (T tokens, n features), passed as Float32Array.
+ * - Weights are `Weight`s in their stored dtype (f32, f16, bf16 or a quantised block type).
+ * - Outputs are written into caller-owned buffers (no allocation in the decode loop).
+ * - Batch invariance: the value computed for one row (token) never depends on T or on the other rows
+ *   in the call. Every reduction over a row runs in a fixed order. The server's batching relies on it.
+ */
+import type { Weight } from '../tensor/weight.js';
+
+/** Activation used by SwiGLU, the Mamba conv output and the Mamba gate (`hidden_act`). */
+export type Act = 'silu' | 'gelu' | 'relu';
+
+export interface AttentionArgs {
+  /** [T, nH*d] queries of the T new tokens. */
+  q: Float32Array;
+  /** [S, nKV*d] keys / values of every cached position (the T new ones are the last T rows). */
+  k: Float32Array;
+  v: Float32Array;
+  T: number;
+  /** S = past + T; query t sits at position past + t and sees keys 0..past+t. */
+  past: number;
+  nH: number;
+  nKV: number;
+  d: number;
+  scale: number;
+  /** [T, nH*d] output. */
+  out: Float32Array;
+}
+
+export interface ConvArgs {
+  /** [T, E] input sequence (in_proj's first half); row t starts at t*uStride. */
+  u: Float32Array;
+  uStride: number;
+  /** [E, K-1] previous K-1 inputs per channel, oldest first; updated in place to the last K-1. */
+  state: Float32Array;
+  /** [E, K] depthwise kernel; tap K-1 multiplies the current token. */
+  w: Float32Array;
+  bias: Float32Array | null;
+  T: number;
+  E: number;
+  K: number;
+  act: Act;
+  /** [T, E] act(conv(u)). May not alias u. */
+  out: Float32Array;
+}
+
+export interface ScanArgs {
+  /** [T, E] conv output after activation (Mamba's x / u). */
+  u: Float32Array;
+  /** [T, E] dt_proj(δ) + bias, before softplus. */
+  dt: Float32Array;
+  /** [E, N] A = -exp(A_log). */
+  A: Float32Array;
+  /** [T, N] and [T, N]; rows may be strided: row t starts at t*bcStride + offset. */
+  B: Float32Array;
+  C: Float32Array;
+  bOffset: number;
+  cOffset: number;
+  bcStride: number;
+  /** [E] skip. */
+  D: Float32Array;
+  /** [T, E] gate input (in_proj's second half). Row stride zStride, offset zOffset. */
+  z: Float32Array;
+  zOffset: number;
+  zStride: number;
+  /** [E, N] state, updated in place. */
+  h: Float32Array;
+  T: number;
+  E: number;
+  N: number;
+  act: Act;
+  /** [T, E] (Σ_n h·C + D·u) ⊙ act(z). */
+  out: Float32Array;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** y[t, o] = Σ_i x[t, i]·W[o, i] (+ bias[o]); W is [out, in]. x is [T, in], y is [T, out]. */
+  matmul(y: Float32Array, x: Float32Array, w: Weight, T: number, bias?: Float32Array | null): void;
+  /** out[t] = w ⊙ x[t]·(mean(x[t]²) + eps)^-½ over rows of length n, row stride `stride` (default n) in x and out. */
+  rmsNorm(out: Float32Array, x: Float32Array, w: Float32Array, T: number, n: number, eps: number, stride?: number): void;
+  /** out[t, :] = table[ids[t], :] as float32. */
+  embed(out: Float32Array, ids: Int32Array, table: Weight): void;
+  /** out[i] = act(gate[i])·up[i] for i < n. out may alias gate. */
+  gatedAct(out: Float32Array, gate: Float32Array, up: Float32Array, n: number, act: Act): void;
+  /** x[i] += y[i] for i < n. */
+  add(x: Float32Array, y: Float32Array, n: number): void;
+  /** Causal softmax attention with grouped KV heads; softmax in float32. */
+  attention(a: AttentionArgs): void;
+  /** Mamba's causal depthwise conv with carried state, followed by the activation. */
+  conv1d(a: ConvArgs): void;
+  /** Mamba's selective scan with softplus(Δ) (pass-through above 20), D skip and gate. */
+  scan(a: ScanArgs): void;
+  /** Releases threads and native resources (optional). */
+  dispose?(): void;
+}

@@ -1,0 +1,118 @@
+/**
+ * The Jamba model (spec §3): embed → per layer [RMSNorm → attention | Mamba → +residual → RMSNorm →
+ * dense MLP | MoE → +residual] → final RMSNorm → lm_head. No positional encoding anywhere.
+ *
+ * `forward` takes a batch of sequences, each with a chunk of new tokens of any length (prefill, chunked
+ * prefill, single-token decode, or a mix), and updates each sequence's memory. Rows are laid end to end
+ * without padding; each row's result depends only on its own sequence.
+ */
+import type { Backend } from '../backends/backend.js';
+import { JambaUserError } from '../errors.js';
+import type { MemoryLayout } from '../memory/sequence.js';
+import { SequenceMemory } from '../memory/sequence.js';
+import { attentionMixer } from './attention.js';
+import type { Segment } from './batch.js';
+import { Dims, JambaConfig, dims } from './config.js';
+import { denseFfn, moeFfn } from './ffn.js';
+import { mambaMixer } from './mamba.js';
+import type { JambaWeights } from './weights.js';
+import { Workspace } from './workspace.js';
+
+export interface SequenceInput {
+  memory: SequenceMemory;
+  tokens: ArrayLike<number>;
+}
+
+export interface ForwardOptions {
+  /** 'last': logits of each sequence's last new token ([B, V]); 'all': of every new token ([ΣT, V]); 'none'. */
+  logits?: 'last' | 'all' | 'none';
+  /**
+   * Observer of the residual stream, HF output_hidden_states style: index 0 = embeddings, index i
+   * (1 ≤ i ≤ L) = after layer i-1, index L+1 = after the final norm. `x` is [ΣT, H] (valid during the call).
+   */
+  onHidden?: (index: number, x: Float32Array) => void;
+}
+
+export class JambaModel {
+  readonly dims: Dims;
+  private readonly ws = new Workspace();
+
+  constructor(readonly config: JambaConfig, readonly weights: JambaWeights, readonly backend: Backend) {
+    this.dims = dims(config);
+  }
+
+  /** The per-layer memory each sequence needs (plain data for memory/). */
+  memoryLayout(): MemoryLayout {
+    const { nKV, d, E, N, K } = this.dims;
+    return {
+      layers: this.weights.layers.map((l) =>
+        l.plan.mixer === 'attention' ? { kind: 'attention' as const, nKV, d } : { kind: 'mamba' as const, E, N, K }),
+    };
+  }
+
+  newSequence(): SequenceMemory {
+    return new SequenceMemory(this.memoryLayout());
+  }
+
+  forward(batch: readonly SequenceInput[], opts: ForwardOptions = {}): Float32Array {
+    const { H, V, L } = this.dims;
+    const be = this.backend, ws = this.ws, cfg = this.config;
+    const segs: Segment[] = [];
+    let T = 0;
+    for (const s of batch) {
+      if (s.tokens.length === 0) throw new JambaUserError('a sequence in the batch has no new tokens');
+      segs.push({ memory: s.memory, offset: T, T: s.tokens.length, past: s.memory.length });
+      T += s.tokens.length;
+    }
+    const ids = ws.getInt('ids', T);
+    let o = 0;
+    for (const s of batch) {
+      for (let i = 0; i < s.tokens.length; i++) {
+        const id = s.tokens[i]!;
+        if (!Number.isInteger(id) || id < 0 || id >= V) throw new JambaUserError(`token id ${id} is outside the vocabulary (0..${V - 1})`);
+        ids[o++] = id;
+      }
+    }
+
+    const x = ws.get('x', T * H);     // [T, H] residual stream
+    const a = ws.get('norm', T * H);  // [T, H] normalised input of a sub-block
+    const m = ws.get('mix', T * H);   // [T, H] sub-block output
+    be.embed(x, ids, this.weights.embed);
+    opts.onHidden?.(0, x);
+
+    const eps = cfg.rmsNormEps, act = cfg.hiddenAct;
+    for (let i = 0; i < L; i++) {
+      const lw = this.weights.layers[i]!;
+      be.rmsNorm(a, x, lw.inputNorm, T, H, eps);
+      if (lw.mixer.kind === 'attention') attentionMixer(be, ws, lw.mixer, this.dims, i, a, m, segs, T);
+      else mambaMixer(be, ws, lw.mixer, this.dims, i, eps, act, a, m, segs, T);
+      be.add(x, m, T * H);
+      be.rmsNorm(a, x, lw.preFfNorm, T, H, eps);
+      if (lw.ffn.kind === 'moe') moeFfn(be, ws, lw.ffn, this.dims, act, a, m, T);
+      else denseFfn(be, ws, lw.ffn, this.dims, act, a, m, T);
+      be.add(x, m, T * H);
+      opts.onHidden?.(i + 1, x);
+    }
+    for (const s of segs) s.memory.length += s.T;
+
+    const mode = opts.logits ?? 'last';
+    if (opts.onHidden) {
+      be.rmsNorm(a, x, this.weights.finalNorm, T, H, eps);
+      opts.onHidden(L + 1, a);
+    }
+    if (mode === 'none') return new Float32Array(0);
+    let rows: Float32Array, R: number;
+    if (mode === 'all') {
+      rows = x; R = T;
+    } else {
+      R = segs.length;
+      rows = ws.get('lastrows', R * H);
+      segs.forEach((s, j) => rows.set(x.subarray((s.offset + s.T - 1) * H, (s.offset + s.T) * H), j * H));
+    }
+    const normed = ws.get('final', R * H);
+    be.rmsNorm(normed, rows, this.weights.finalNorm, R, H, eps);
+    const logits = new Float32Array(R * V);
+    be.matmul(logits, normed, this.weights.lmHead, R);
+    return logits;
+  }
+}

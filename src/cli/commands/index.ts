@@ -1,4 +1,11 @@
 /** The list of CLI commands, in the order `jamba --help` shows them. */
 import type { Command } from '../command.js';
+import { generateCommand } from './generate.js';
+import { infoCommand } from './info.js';
+import { logitsCommand } from './logits.js';
 
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [
+  generateCommand,
+  logitsCommand,
+  infoCommand,
+];

@@ -35,6 +35,11 @@ export interface JambaConfig {
   mambaDtRank: number;         // R
   mambaConvBias: boolean;
   mambaProjBias: boolean;
+  // Fields with no effect on the forward result, kept so a config round-trips.
+  useCache: boolean;
+  numLogitsToKeep: number;
+  attentionDropout: number;
+  useMambaKernels: boolean;
 }
 
 export type MixerKind = 'attention' | 'mamba';
@@ -181,6 +186,10 @@ export function parseConfig(raw: unknown, where = 'config.json'): JambaConfig {
     mambaDtRank: R,
     mambaConvBias: boolField(r, 'mamba_conv_bias', true, where),
     mambaProjBias: boolField(r, 'mamba_proj_bias', false, where),
+    useCache: boolField(r, 'use_cache', true, where),
+    numLogitsToKeep: intField(r, ['num_logits_to_keep'], 1, where, 0),
+    attentionDropout: numField(r, ['attention_dropout'], 0, where),
+    useMambaKernels: boolField(r, 'use_mamba_kernels', true, where),
   };
   validateConfig(c, where);
   return c;
@@ -235,6 +244,10 @@ export function configToHf(c: JambaConfig): Record<string, unknown> {
     mamba_dt_rank: c.mambaDtRank,
     mamba_conv_bias: c.mambaConvBias,
     mamba_proj_bias: c.mambaProjBias,
+    use_cache: c.useCache,
+    num_logits_to_keep: c.numLogitsToKeep,
+    attention_dropout: c.attentionDropout,
+    // jamba-ts never needs HF's CUDA kernels; false lets HF run an exported folder on CPU too.
     use_mamba_kernels: false,
   };
 }

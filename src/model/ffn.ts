@@ -23,8 +23,7 @@ export function denseFfn(be: Backend, ws: Workspace, w: DenseWeights, dm: Dims, 
  * Router: fills `sel[t*k + j]` with the j-th chosen expert of token t (by descending probability, ties
  * to the lower index) and `wts` with its float32 softmax probability.
  */
-export function route(logits: Float32Array, T: number, nE: number, k: number, sel: Int32Array, wts: Float32Array): void {
-  const p = new Float64Array(nE);
+export function route(logits: Float32Array, T: number, nE: number, k: number, sel: Int32Array, wts: Float32Array, p: Float64Array = new Float64Array(nE)): void {
   for (let t = 0; t < T; t++) {
     const r = logits.subarray(t * nE, (t + 1) * nE);
     let max = -Infinity;
@@ -51,7 +50,7 @@ export function moeFfn(be: Backend, ws: Workspace, w: MoeWeights, dm: Dims, act:
   be.matmul(logits, x, w.router, T);
   const sel = ws.getInt('moe.sel', T * k);
   const wts = ws.get('moe.wts', T * k);
-  route(logits, T, nE, k, sel, wts);
+  route(logits, T, nE, k, sel, wts, ws.getF64('moe.p', nE));
   out.fill(0, 0, T * H);
   const rows = ws.getInt('moe.rows', T);
   const rowW = ws.get('moe.roww', T);

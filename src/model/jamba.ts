@@ -31,6 +31,8 @@ export interface ForwardOptions {
    * (1 ≤ i ≤ L) = after layer i-1, index L+1 = after the final norm. `x` is [ΣT, H] (valid during the call).
    */
   onHidden?: (index: number, x: Float32Array) => void;
+  /** Where to write the logits (at least rows × V floats); a new array when absent. */
+  out?: Float32Array;
 }
 
 export class JambaModel {
@@ -111,7 +113,7 @@ export class JambaModel {
     }
     const normed = ws.get('final', R * H);
     be.rmsNorm(normed, rows, this.weights.finalNorm, R, H, eps);
-    const logits = new Float32Array(R * V);
+    const logits = opts.out ? opts.out.subarray(0, R * V) : new Float32Array(R * V);
     be.matmul(logits, normed, this.weights.lmHead, R);
     return logits;
   }

@@ -25,4 +25,11 @@ export class Workspace {
     }
     return b.length === n ? b : b.subarray(0, n);
   }
+
+  private readonly f64 = new Map<string, Float64Array>();
+  getF64(name: string, n: number): Float64Array {
+    let b = this.f64.get(name);
+    if (!b || b.length < n) { b = new Float64Array(n); this.f64.set(name, b); }
+    return b.length === n ? b : b.subarray(0, n);
+  }
 }

@@ -4,6 +4,7 @@
  */
 import { DType, DTYPES, bf16ToF32, f16ToF32 } from './dtype.js';
 import { Weight, numel } from './weight.js';
+import { QUANT_FORMATS } from './quant/index.js';
 
 /** Decodes `n` values of `dtype` starting at byte `byteOffset` of `src` into `out[outOffset..]`. */
 export type RowDecoder = (src: Uint8Array, byteOffset: number, n: number, out: Float32Array, outOffset: number) => void;
@@ -31,6 +32,9 @@ registerDecoder('bf16', (src, off, n, out, o) => {
   const v = dv(src);
   for (let i = 0; i < n; i++) out[o + i] = bf16ToF32(v.getUint16(off + 2 * i, true));
 });
+
+// llama.cpp block formats (tensor/quant/): the quant modules do not import this file, so no cycle.
+for (const q of QUANT_FORMATS) registerDecoder(q.dtype, (src, off, n, out, o) => q.dequantize(src, off, n, out, o));
 
 export function decoderFor(dtype: DType): RowDecoder {
   const d = decoders.get(dtype);

@@ -46,30 +46,36 @@ function toCall(v: unknown, index: number): ToolCall | string {
   return { type: 'function', function: { name: inner.name, arguments: args as Record<string, unknown> } };
 }
 
-function parseJamba(text: string): ParsedAssistant {
-  const errors: string[] = [];
-  const toolCalls: ToolCall[] = [];
-  let content = text;
-  const re = /<tool_calls>([\s\S]*?)<\/tool_calls>/g;
-  content = text.replace(re, (whole, body: string) => {
-    let list: unknown;
+/**
+ * Takes every `<tag>JSON</tag>` block whose JSON reads as tool calls (a list of them when `list`) out of
+ * `text` into `calls`; blocks that do not read stay in the text, with the reason in `errors`.
+ */
+function takeCalls(text: string, tag: string, list: boolean, calls: ToolCall[], errors: string[]): string {
+  const rest = text.replace(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'), (whole, body: string) => {
+    let v: unknown;
     try {
-      list = JSON.parse(body);
+      v = JSON.parse(body);
     } catch (e) {
-      errors.push(`<tool_calls> is not JSON: ${(e as Error).message}`);
+      errors.push(`<${tag}> is not JSON: ${(e as Error).message}`);
       return whole;
     }
-    const items = Array.isArray(list) ? list : [list];
-    const calls = items.map((v, i) => toCall(v, toolCalls.length + i));
-    const bad = calls.filter((c): c is string => typeof c === 'string');
+    const found = (list && Array.isArray(v) ? v : [v]).map((x, i) => toCall(x, calls.length + i));
+    const bad = found.filter((c): c is string => typeof c === 'string');
     if (bad.length) {
       errors.push(...bad);
       return whole;
     }
-    toolCalls.push(...(calls as ToolCall[]));
+    calls.push(...(found as ToolCall[]));
     return '';
   });
-  if (/<tool_calls>(?![\s\S]*<\/tool_calls>)/.test(content)) errors.push('<tool_calls> is not closed');
+  if (new RegExp(`<${tag}>(?![\\s\\S]*</${tag}>)`).test(rest)) errors.push(`<${tag}> is not closed`);
+  return rest;
+}
+
+function parseJamba(text: string): ParsedAssistant {
+  const errors: string[] = [];
+  const toolCalls: ToolCall[] = [];
+  const content = takeCalls(text, 'tool_calls', true, toolCalls, errors);
   return { content: content.trim(), toolCalls, errors };
 }
 
@@ -89,23 +95,7 @@ function parseChatml(text: string): ParsedAssistant {
     errors.push('<think> is not closed');
   }
   const toolCalls: ToolCall[] = [];
-  rest = rest.replace(/<tool_call>([\s\S]*?)<\/tool_call>/g, (whole, body: string) => {
-    let v: unknown;
-    try {
-      v = JSON.parse(body);
-    } catch (e) {
-      errors.push(`<tool_call> is not JSON: ${(e as Error).message}`);
-      return whole;
-    }
-    const call = toCall(v, toolCalls.length);
-    if (typeof call === 'string') {
-      errors.push(call);
-      return whole;
-    }
-    toolCalls.push(call);
-    return '';
-  });
-  if (/<tool_call>(?![\s\S]*<\/tool_call>)/.test(rest)) errors.push('<tool_call> is not closed');
+  rest = takeCalls(rest, 'tool_call', false, toolCalls, errors);
   const out: ParsedAssistant = { content: rest.trim(), toolCalls, errors };
   if (reasoning !== undefined) out.reasoning = reasoning;
   return out;

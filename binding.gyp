@@ -1,0 +1,42 @@
+# Builds the native backend's addon (build/Release/jamba_native.node) from kernels/.
+# Each op family is compiled three times, once per instruction set (static libraries jt_generic,
+# jt_avx2, jt_avx512 with their own -m flags and JT_ISA); kernels/dispatch.c picks one at run time.
+# -ffp-contract=off keeps the compiler from fusing a*b+c differently in different loops: kernels call
+# FMA explicitly, which is what makes results batch-invariant.
+{
+  "target_defaults": {
+    "cflags_c": ["-std=gnu11", "-O3", "-ffp-contract=off", "-fPIC", "-Wno-unused-function"],
+    "cflags!": ["-O2", "-Os"],
+    "xcode_settings": { "OTHER_CFLAGS": ["-std=gnu11", "-O3", "-ffp-contract=off"] }
+  },
+  "targets": [
+    {
+      "target_name": "jt_generic",
+      "type": "static_library",
+      "defines": ["JT_ISA=1"],
+      "sources": ["kernels/matmul.c", "kernels/norm.c", "kernels/attention.c", "kernels/mamba.c", "kernels/elementwise.c"]
+    },
+    {
+      "target_name": "jt_avx2",
+      "type": "static_library",
+      "defines": ["JT_ISA=2"],
+      "cflags_c": ["-mavx2", "-mfma", "-mf16c"],
+      "xcode_settings": { "OTHER_CFLAGS": ["-mavx2", "-mfma", "-mf16c"] },
+      "sources": ["kernels/matmul.c", "kernels/norm.c", "kernels/attention.c", "kernels/mamba.c", "kernels/elementwise.c"]
+    },
+    {
+      "target_name": "jt_avx512",
+      "type": "static_library",
+      "defines": ["JT_ISA=3"],
+      "cflags_c": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx2", "-mfma", "-mf16c"],
+      "xcode_settings": { "OTHER_CFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx2", "-mfma", "-mf16c"] },
+      "sources": ["kernels/matmul.c", "kernels/norm.c", "kernels/attention.c", "kernels/mamba.c", "kernels/elementwise.c"]
+    },
+    {
+      "target_name": "jamba_native",
+      "dependencies": ["jt_generic", "jt_avx2", "jt_avx512"],
+      "sources": ["kernels/dispatch.c", "kernels/threadpool.c", "kernels/binding.c"],
+      "libraries": ["-lpthread", "-lm"]
+    }
+  ]
+}

@@ -1,0 +1,259 @@
+/*
+ * binding.c — the Node-API glue (the only file that knows about Node): unpacks typed arrays and
+ * numbers, checks every length against the shapes so a bad call throws a RangeError instead of
+ * touching memory it does not own, and calls the kernel set chosen in dispatch.c. The WebAssembly
+ * build leaves this file out. Exported names match src/backends/native/addon.ts.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stdio.h>
+#include <string.h>
+#include "jt.h"
+
+static const jt_kernels *K = NULL;
+
+#define MAXARGS 20
+#define CALL(expr) do { if ((expr) != napi_ok) { napi_throw_error(env, NULL, "napi call failed: " #expr); return NULL; } } while (0)
+#define FAIL(...) do { char m_[256]; snprintf(m_, sizeof m_, __VA_ARGS__); napi_throw_range_error(env, NULL, m_); return NULL; } while (0)
+#define REQUIRE(cond, ...) do { if (!(cond)) FAIL(__VA_ARGS__); } while (0)
+
+typedef struct { napi_env env; napi_value argv[MAXARGS]; size_t argc; const char *op; int bad; } args_t;
+
+static int get_args(napi_env env, napi_callback_info info, args_t *a, size_t need, const char *op) {
+  a->env = env; a->argc = MAXARGS; a->op = op; a->bad = 0;
+  if (napi_get_cb_info(env, info, &a->argc, a->argv, NULL, NULL) != napi_ok) return 0;
+  if (a->argc < need) {
+    char m[128]; snprintf(m, sizeof m, "%s: expected %zu arguments, got %zu", op, need, a->argc);
+    napi_throw_type_error(env, NULL, m);
+    return 0;
+  }
+  return 1;
+}
+
+static void bad_arg(args_t *a, size_t i, const char *what) {
+  if (a->bad) return;
+  char m[128]; snprintf(m, sizeof m, "%s: argument %zu must be %s", a->op, i, what);
+  napi_throw_type_error(a->env, NULL, m);
+  a->bad = 1;
+}
+
+/* typed array of the given type (or null when nullable); *len = element count */
+static void *arr(args_t *a, size_t i, napi_typedarray_type want, size_t *len, int nullable) {
+  napi_valuetype vt;
+  *len = 0;
+  if (a->bad) return NULL;
+  if (nullable && napi_typeof(a->env, a->argv[i], &vt) == napi_ok && (vt == napi_null || vt == napi_undefined)) return NULL;
+  bool is = false;
+  napi_is_typedarray(a->env, a->argv[i], &is);
+  napi_typedarray_type t; void *data; napi_value ab; size_t off;
+  if (!is || napi_get_typedarray_info(a->env, a->argv[i], &t, len, &data, &ab, &off) != napi_ok || t != want) {
+    bad_arg(a, i, want == napi_float32_array ? "a Float32Array" : want == napi_int32_array ? "an Int32Array" : "a Uint8Array");
+    return NULL;
+  }
+  return data;
+}
+static float *f32(args_t *a, size_t i, size_t *len) { return (float *)arr(a, i, napi_float32_array, len, 0); }
+static float *f32_or_null(args_t *a, size_t i, size_t *len) { return (float *)arr(a, i, napi_float32_array, len, 1); }
+
+static int64_t num(args_t *a, size_t i) {
+  double d = 0;
+  if (!a->bad && (napi_get_value_double(a->env, a->argv[i], &d) != napi_ok || d != d)) bad_arg(a, i, "a number");
+  return (int64_t)d;
+}
+static double dbl(args_t *a, size_t i) {
+  double d = 0;
+  if (!a->bad && napi_get_value_double(a->env, a->argv[i], &d) != napi_ok) bad_arg(a, i, "a number");
+  return d;
+}
+
+static size_t dtype_bytes(int64_t dt) { return dt == JT_F32 ? 4 : 2; }
+
+/* matmul(y, x, w: Uint8Array, dtype, rows, cols, T, bias | null) */
+static napi_value op_matmul(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 8, "matmul")) return NULL;
+  size_t ny, nx, nw, nb;
+  float *y = f32(&A, 0, &ny), *x = f32(&A, 1, &nx);
+  uint8_t *w = (uint8_t *)arr(&A, 2, napi_uint8_array, &nw, 0);
+  int64_t dt = num(&A, 3), rows = num(&A, 4), cols = num(&A, 5), T = num(&A, 6);
+  float *bias = f32_or_null(&A, 7, &nb);
+  if (A.bad) return NULL;
+  REQUIRE(dt >= 0 && dt <= 2, "matmul: unsupported dtype code %lld", (long long)dt);
+  REQUIRE(rows >= 0 && cols >= 0 && T >= 0, "matmul: negative size");
+  REQUIRE((size_t)(rows * cols) * dtype_bytes(dt) <= nw, "matmul: weight has %zu bytes, need %lld rows x %lld cols", nw, (long long)rows, (long long)cols);
+  REQUIRE((size_t)(T * cols) <= nx && (size_t)(T * rows) <= ny, "matmul: x or y shorter than T x cols / T x rows");
+  REQUIRE(!bias || (size_t)rows <= nb, "matmul: bias shorter than rows");
+  jt_matmul_args m = { y, rows, x, cols, w, cols * (int64_t)dtype_bytes(dt), (int)dt, rows, cols, T, bias };
+  K->matmul(&m);
+  return NULL;
+}
+
+/* rmsNorm(out, x, w, T, n, eps, stride) */
+static napi_value op_rmsnorm(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 7, "rmsNorm")) return NULL;
+  size_t no, nx, nw;
+  float *out = f32(&A, 0, &no), *x = f32(&A, 1, &nx), *w = f32(&A, 2, &nw);
+  int64_t T = num(&A, 3), n = num(&A, 4); double eps = dbl(&A, 5); int64_t stride = num(&A, 6);
+  if (A.bad) return NULL;
+  REQUIRE(T >= 0 && n >= 1 && stride >= n, "rmsNorm: need T >= 0, n >= 1, stride >= n");
+  size_t need = T ? (size_t)((T - 1) * stride + n) : 0;
+  REQUIRE(need <= nx && need <= no && (size_t)n <= nw, "rmsNorm: x, out or w too short");
+  jt_rmsnorm_args r = { out, x, w, T, n, stride, (float)eps };
+  K->rmsnorm(&r);
+  return NULL;
+}
+
+/* embed(out, ids: Int32Array, table: Uint8Array, dtype, cols) */
+static napi_value op_embed(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 5, "embed")) return NULL;
+  size_t no, ni, nt;
+  float *out = f32(&A, 0, &no);
+  int32_t *ids = (int32_t *)arr(&A, 1, napi_int32_array, &ni, 0);
+  uint8_t *table = (uint8_t *)arr(&A, 2, napi_uint8_array, &nt, 0);
+  int64_t dt = num(&A, 3), cols = num(&A, 4);
+  if (A.bad) return NULL;
+  REQUIRE(dt >= 0 && dt <= 2 && cols >= 1, "embed: bad dtype or cols");
+  size_t rb = (size_t)cols * dtype_bytes(dt), V = nt / rb;
+  REQUIRE(ni * (size_t)cols <= no, "embed: out shorter than ids x cols");
+  for (size_t t = 0; t < ni; t++) {
+    REQUIRE(ids[t] >= 0 && (size_t)ids[t] < V, "token id %d is outside the vocabulary (0..%zu)", ids[t], V - 1);
+    K->decode_row(out + t * cols, table + (size_t)ids[t] * rb, cols, (int)dt);
+  }
+  return NULL;
+}
+
+/* gatedAct(out, gate, up, n, act) */
+static napi_value op_gated(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 5, "gatedAct")) return NULL;
+  size_t no, ng, nu;
+  float *out = f32(&A, 0, &no), *g = f32(&A, 1, &ng), *u = f32(&A, 2, &nu);
+  int64_t n = num(&A, 3), act = num(&A, 4);
+  if (A.bad) return NULL;
+  REQUIRE(n >= 0 && (size_t)n <= no && (size_t)n <= ng && (size_t)n <= nu, "gatedAct: arrays shorter than n");
+  REQUIRE(act >= 0 && act <= 2, "gatedAct: bad activation code");
+  K->gated_act(out, g, u, n, (int)act);
+  return NULL;
+}
+
+/* add(x, y, n) */
+static napi_value op_add(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 3, "add")) return NULL;
+  size_t nx, ny;
+  float *x = f32(&A, 0, &nx), *y = f32(&A, 1, &ny);
+  int64_t n = num(&A, 2);
+  if (A.bad) return NULL;
+  REQUIRE(n >= 0 && (size_t)n <= nx && (size_t)n <= ny, "add: arrays shorter than n");
+  K->add(x, y, n);
+  return NULL;
+}
+
+/* attention(q, k, v, T, past, nH, nKV, d, scale, out) */
+static napi_value op_attention(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 10, "attention")) return NULL;
+  size_t nq, nk, nv, no;
+  float *q = f32(&A, 0, &nq), *k = f32(&A, 1, &nk), *v = f32(&A, 2, &nv);
+  int64_t T = num(&A, 3), past = num(&A, 4), nH = num(&A, 5), nKV = num(&A, 6), d = num(&A, 7);
+  double scale = dbl(&A, 8);
+  float *out = f32(&A, 9, &no);
+  if (A.bad) return NULL;
+  REQUIRE(T >= 0 && past >= 0 && nKV >= 1 && nH >= nKV && nH % nKV == 0, "attention: need nH a multiple of nKV");
+  REQUIRE(d >= 1 && d <= JT_MAX_HEAD_DIM, "attention: head dim %lld outside 1..%d", (long long)d, JT_MAX_HEAD_DIM);
+  REQUIRE((size_t)(T * nH * d) <= nq && (size_t)(T * nH * d) <= no, "attention: q or out too short");
+  REQUIRE((size_t)((past + T) * nKV * d) <= nk && (size_t)((past + T) * nKV * d) <= nv, "attention: k or v too short");
+  jt_attention_args a = { q, k, v, out, T, past, nH, nKV, d, (float)scale };
+  K->attention(&a);
+  return NULL;
+}
+
+/* conv1d(u, uStride, state, w, bias | null, T, E, K, act, out) */
+static napi_value op_conv(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 10, "conv1d")) return NULL;
+  size_t nu, ns, nw, nb, no;
+  float *u = f32(&A, 0, &nu); int64_t us = num(&A, 1);
+  float *st = f32(&A, 2, &ns), *w = f32(&A, 3, &nw), *b = f32_or_null(&A, 4, &nb);
+  int64_t T = num(&A, 5), E = num(&A, 6), Kw = num(&A, 7), act = num(&A, 8);
+  float *out = f32(&A, 9, &no);
+  if (A.bad) return NULL;
+  REQUIRE(T >= 0 && E >= 0 && Kw >= 1 && Kw <= JT_MAX_CONV_K && us >= E && act >= 0 && act <= 2, "conv1d: bad sizes");
+  REQUIRE((!T || (size_t)((T - 1) * us + E) <= nu) && (size_t)(T * E) <= no, "conv1d: u or out too short");
+  REQUIRE((size_t)(E * (Kw - 1)) <= ns && (size_t)(E * Kw) <= nw && (!b || (size_t)E <= nb), "conv1d: state, w or bias too short");
+  jt_conv_args c = { u, us, st, w, b, T, E, Kw, (int)act, out };
+  K->conv1d(&c);
+  return NULL;
+}
+
+/* scan(u, dt, A, B, C, bOffset, cOffset, bcStride, D, z, zOffset, zStride, h, T, E, N, act, out) */
+static napi_value op_scan(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 18, "scan")) return NULL;
+  size_t nu, ndt, na, nB, nC, nD, nz, nh, no;
+  float *u = f32(&A, 0, &nu), *dt = f32(&A, 1, &ndt), *Am = f32(&A, 2, &na), *B = f32(&A, 3, &nB), *C = f32(&A, 4, &nC);
+  int64_t bo = num(&A, 5), co = num(&A, 6), bcs = num(&A, 7);
+  float *D = f32(&A, 8, &nD), *z = f32(&A, 9, &nz);
+  int64_t zo = num(&A, 10), zs = num(&A, 11);
+  float *h = f32(&A, 12, &nh);
+  int64_t T = num(&A, 13), E = num(&A, 14), N = num(&A, 15), act = num(&A, 16);
+  float *out = f32(&A, 17, &no);
+  if (A.bad) return NULL;
+  REQUIRE(T >= 0 && E >= 0 && N >= 1 && N <= JT_MAX_STATE && act >= 0 && act <= 2, "scan: bad sizes (d_state at most %d)", JT_MAX_STATE);
+  REQUIRE(bo >= 0 && co >= 0 && bcs >= 0 && zo >= 0 && zs >= 0, "scan: negative offset or stride");
+  size_t te = (size_t)(T * E);
+  REQUIRE(te <= nu && te <= ndt && te <= no && (size_t)(E * N) <= na && (size_t)(E * N) <= nh && (size_t)E <= nD, "scan: u, dt, out, A, h or D too short");
+  REQUIRE(!T || ((size_t)((T - 1) * bcs + bo + N) <= nB && (size_t)((T - 1) * bcs + co + N) <= nC), "scan: B or C too short");
+  REQUIRE(!T || (size_t)((T - 1) * zs + zo + E) <= nz, "scan: z too short");
+  jt_scan_args s = { u, dt, Am, B, C, D, z, bo, co, bcs, zo, zs, h, T, E, N, (int)act, out };
+  K->scan(&s);
+  return NULL;
+}
+
+static napi_value make_info(napi_env env) {
+  napi_value o, v;
+  CALL(napi_create_object(env, &o));
+  CALL(napi_create_string_utf8(env, K->name, NAPI_AUTO_LENGTH, &v));
+  CALL(napi_set_named_property(env, o, "isa", v));
+  CALL(napi_create_int32(env, jt_pool_threads(), &v));
+  CALL(napi_set_named_property(env, o, "threads", v));
+  return o;
+}
+
+/* configure(threads, isa | null) → { isa, threads }; isa "best" or null keeps the fastest */
+static napi_value op_configure(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 2, "configure")) return NULL;
+  int64_t threads = num(&A, 0);
+  if (A.bad) return NULL;
+  char name[32] = "";
+  napi_valuetype vt;
+  napi_typeof(env, A.argv[1], &vt);
+  if (vt == napi_string) {
+    size_t len; CALL(napi_get_value_string_utf8(env, A.argv[1], name, sizeof name, &len));
+  }
+  if (name[0] && strcmp(name, "best")) {
+    const jt_kernels *k = jt_kernels_named(name);
+    REQUIRE(k, "instruction set '%s' is not available on this CPU or in this build", name);
+    K = k;
+  } else {
+    K = jt_kernels_best();
+  }
+  if (threads >= 1 && threads != jt_pool_threads()) jt_pool_init((int)threads);
+  return make_info(env);
+}
+
+static napi_value op_info(napi_env env, napi_callback_info info) { (void)info; return make_info(env); }
+
+static void cleanup(void *arg) { (void)arg; jt_pool_shutdown(); }
+
+static napi_value init(napi_env env, napi_value exports) {
+  static const struct { const char *name; napi_callback cb; } fns[] = {
+    { "matmul", op_matmul }, { "rmsNorm", op_rmsnorm }, { "embed", op_embed }, { "gatedAct", op_gated },
+    { "add", op_add }, { "attention", op_attention }, { "conv1d", op_conv }, { "scan", op_scan },
+    { "configure", op_configure }, { "info", op_info },
+  };
+  if (!K) K = jt_kernels_best();
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+    napi_value f;
+    CALL(napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &f));
+    CALL(napi_set_named_property(env, exports, fns[i].name, f));
+  }
+  napi_add_env_cleanup_hook(env, cleanup, NULL);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,66 @@
+/*
+ * dispatch.c — picks one instruction set's copy of the kernels at run time. Each op family is compiled
+ * once per ISA (see binding.gyp); cpuid (via the compiler's __builtin_cpu_supports) decides which copy
+ * this CPU can run. JT_ISA_MAX caps the choice for builds without the x86 copies (e.g. WebAssembly).
+ */
+#include <string.h>
+#include "jt.h"
+
+#define DECLARE_SET(sfx)                                                              \
+  void jt_matmul_##sfx(const jt_matmul_args *);                                        \
+  void jt_rmsnorm_##sfx(const jt_rmsnorm_args *);                                      \
+  void jt_attention_##sfx(const jt_attention_args *);                                  \
+  void jt_conv1d_##sfx(const jt_conv_args *);                                          \
+  void jt_scan_##sfx(const jt_scan_args *);                                            \
+  void jt_gated_act_##sfx(float *, const float *, const float *, int64_t, int);        \
+  void jt_add_##sfx(float *, const float *, int64_t);                                  \
+  void jt_decode_row_##sfx(float *, const uint8_t *, int64_t, int);                   \
+  static const jt_kernels set_##sfx = { #sfx, jt_matmul_##sfx, jt_rmsnorm_##sfx,       \
+    jt_attention_##sfx, jt_conv1d_##sfx, jt_scan_##sfx, jt_gated_act_##sfx, jt_add_##sfx, \
+    jt_decode_row_##sfx };
+
+DECLARE_SET(generic)
+
+#ifndef JT_ISA_MAX
+#if defined(__x86_64__) || defined(__i386__)
+#define JT_ISA_MAX JT_ISA_AVX512
+#else
+#define JT_ISA_MAX JT_ISA_GENERIC
+#endif
+#endif
+
+#if JT_ISA_MAX >= JT_ISA_AVX2
+DECLARE_SET(avx2)
+static int has_avx2(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+}
+#endif
+#if JT_ISA_MAX >= JT_ISA_AVX512
+DECLARE_SET(avx512)
+static int has_avx512(void) {
+  __builtin_cpu_init();
+  return has_avx2() && __builtin_cpu_supports("avx512f");
+}
+#endif
+
+const jt_kernels *jt_kernels_named(const char *name) {
+  if (!strcmp(name, "generic")) return &set_generic;
+#if JT_ISA_MAX >= JT_ISA_AVX2
+  if (!strcmp(name, "avx2")) return has_avx2() ? &set_avx2 : NULL;
+#endif
+#if JT_ISA_MAX >= JT_ISA_AVX512
+  if (!strcmp(name, "avx512")) return has_avx512() ? &set_avx512 : NULL;
+#endif
+  return NULL;
+}
+
+const jt_kernels *jt_kernels_best(void) {
+#if JT_ISA_MAX >= JT_ISA_AVX512
+  if (has_avx512()) return &set_avx512;
+#endif
+#if JT_ISA_MAX >= JT_ISA_AVX2
+  if (has_avx2()) return &set_avx2;
+#endif
+  return &set_generic;
+}

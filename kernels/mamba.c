@@ -1,0 +1,111 @@
+/*
+ * mamba.c — Mamba's mixer core as fused loops (spec §6.1 steps 3–4 and 8–12; llama.cpp's
+ * ggml_ssm_conv / ggml_ssm_scan compute the same):
+ *   conv1d: c_t[e] = bias[e] + Σ_j w[e, j]·u_{t−K+1+j}[e] over [state ‖ u], then act; state ← last K−1 inputs.
+ *   scan:   Δ = softplus(dt); h[e, n] ← exp(Δ·A[e, n])·h[e, n] + Δ·B_t[n]·u_t[e];
+ *           y_t[e] = (Σ_n h[e, n]·C_t[n] + D[e]·u_t[e]) · act(z_t[e]).
+ * Both are one pass over the sequence, vectorised across d_inner (JT_W channels per vector; d_state
+ * is only 16, so that loop stays scalar-in-n as llama.cpp advises) and split over channel chunks on
+ * the pool. Conv window and SSM state live in registers for the whole sequence; state is float32.
+ */
+#include "vmath.h"
+
+/* ---- conv ---- */
+
+/* one chunk of nl (≤ JT_W) channels from e0; K is a constant in the common K = 4 call */
+static inline __attribute__((always_inline)) void conv_chunk(const jt_conv_args *a, int64_t e0, int64_t nl, const int64_t K) {
+  const int64_t P = K - 1;
+  float tmp[JT_MAX_CONV_K][JT_W];
+  vf w[JT_MAX_CONV_K], win[JT_MAX_CONV_K], bias;
+  /* transpose kernel taps and carried inputs of these channels into lane order */
+  memset(tmp, 0, sizeof tmp);
+  for (int64_t l = 0; l < nl; l++)
+    for (int64_t j = 0; j < K; j++) tmp[j][l] = a->w[(e0 + l) * K + j];
+  for (int64_t j = 0; j < K; j++) w[j] = vload(tmp[j]);
+  memset(tmp, 0, sizeof tmp);
+  for (int64_t l = 0; l < nl; l++)
+    for (int64_t j = 0; j < P; j++) tmp[j][l] = a->state[(e0 + l) * P + j];
+  for (int64_t j = 0; j < P; j++) win[j] = vload(tmp[j]);
+  bias = a->bias ? vloadn(a->bias + e0, nl) : vzero();
+  for (int64_t t = 0; t < a->T; t++) {
+    const float *u = a->u + t * a->uStride + e0;
+    vf cur = nl == JT_W ? vload(u) : vloadn(u, nl);
+    vf s = bias;
+    for (int64_t j = 0; j < P; j++) s = vfma(w[j], win[j], s);
+    s = vfma(w[P], cur, s);
+    s = vact(s, a->act);
+    if (nl == JT_W) vstore(a->out + t * a->E + e0, s); else vstoren(a->out + t * a->E + e0, s, nl);
+    for (int64_t j = 0; j + 1 < P; j++) win[j] = win[j + 1];
+    if (P > 0) win[P - 1] = cur;
+  }
+  for (int64_t j = 0; j < P; j++) vstore(tmp[j], win[j]);
+  for (int64_t l = 0; l < nl; l++)
+    for (int64_t j = 0; j < P; j++) a->state[(e0 + l) * P + j] = tmp[j][l];
+}
+
+static void conv_task(void *p, int64_t c0, int64_t c1) {
+  const jt_conv_args *a = (const jt_conv_args *)p;
+  for (int64_t c = c0; c < c1; c++) {
+    int64_t e0 = c * JT_W, nl = a->E - e0 < JT_W ? a->E - e0 : JT_W;
+    if (a->K == 4) conv_chunk(a, e0, nl, 4);
+    else conv_chunk(a, e0, nl, a->K);
+  }
+}
+
+void JT_FN(jt_conv1d)(const jt_conv_args *a) {
+  int64_t chunks = (a->E + JT_W - 1) / JT_W;
+  int64_t grain = a->T >= 64 ? 1 : (64 + a->T - 1) / a->T; /* at least ~64 token-vectors per chunk */
+  jt_parallel_for(chunks, grain, conv_task, (void *)a);
+}
+
+/* ---- scan ---- */
+
+static inline __attribute__((always_inline)) void scan_chunk(const jt_scan_args *a, int64_t e0, int64_t nl, const int64_t N) {
+  float tmp[JT_W];
+  vf h[JT_MAX_STATE], A[JT_MAX_STATE];
+  for (int64_t n = 0; n < N; n++) {
+    memset(tmp, 0, sizeof tmp);
+    for (int64_t l = 0; l < nl; l++) tmp[l] = a->h[(e0 + l) * N + n];
+    h[n] = vload(tmp);
+    memset(tmp, 0, sizeof tmp);
+    for (int64_t l = 0; l < nl; l++) tmp[l] = a->A[(e0 + l) * N + n];
+    A[n] = vload(tmp);
+  }
+  const vf D = vloadn(a->D + e0, nl);
+  const int full = nl == JT_W;
+  for (int64_t t = 0; t < a->T; t++) {
+    const float *B = a->B + t * a->bcStride + a->bOffset, *C = a->C + t * a->bcStride + a->cOffset;
+    const float *dtp = a->dt + t * a->E + e0, *up = a->u + t * a->E + e0;
+    const float *zp = a->z + t * a->zStride + a->zOffset + e0;
+    vf delta = vsoftplus(full ? vload(dtp) : vloadn(dtp, nl));
+    vf x = full ? vload(up) : vloadn(up, nl);
+    vf dx = vmul(delta, x);
+    vf y = vzero();
+    for (int64_t n = 0; n < N; n++) {
+      h[n] = vfma(vexp(vmul(delta, A[n])), h[n], vmul(dx, vset1(B[n])));
+      y = vfma(h[n], vset1(C[n]), y);
+    }
+    y = vfma(D, x, y);
+    y = vmul(y, vact(full ? vload(zp) : vloadn(zp, nl), a->act));
+    if (full) vstore(a->out + t * a->E + e0, y); else vstoren(a->out + t * a->E + e0, y, nl);
+  }
+  for (int64_t n = 0; n < N; n++) {
+    vstore(tmp, h[n]);
+    for (int64_t l = 0; l < nl; l++) a->h[(e0 + l) * N + n] = tmp[l];
+  }
+}
+
+static void scan_task(void *p, int64_t c0, int64_t c1) {
+  const jt_scan_args *a = (const jt_scan_args *)p;
+  for (int64_t c = c0; c < c1; c++) {
+    int64_t e0 = c * JT_W, nl = a->E - e0 < JT_W ? a->E - e0 : JT_W;
+    if (a->N == 16) scan_chunk(a, e0, nl, 16);
+    else scan_chunk(a, e0, nl, a->N);
+  }
+}
+
+void JT_FN(jt_scan)(const jt_scan_args *a) {
+  int64_t chunks = (a->E + JT_W - 1) / JT_W;
+  int64_t grain = a->T >= 16 ? 1 : (16 + a->T - 1) / a->T;
+  jt_parallel_for(chunks, grain, scan_task, (void *)a);
+}

@@ -1,0 +1,187 @@
+/*
+ * simd.h — one small float-vector vocabulary over three instruction sets, chosen by JT_ISA when a
+ * kernel file is compiled: AVX-512 (16 lanes), AVX2+FMA+F16C (8 lanes) and a portable generic
+ * version (8 lanes of plain C that any compiler, WebAssembly included, can build).
+ *
+ * Kernels are written once against these names (vf, JT_W, vload, vfma, vsum, …); JT_FN(name) gives
+ * every compiled copy its own symbol. Reductions (vsum, vmaxall) use one fixed tree per ISA, so a
+ * result depends only on the inputs, never on how work was split.
+ */
+#ifndef JT_SIMD_H
+#define JT_SIMD_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include "jt.h"
+
+#ifndef JT_ISA
+#define JT_ISA JT_ISA_GENERIC
+#endif
+
+#define JT_CAT2(a, b) a##_##b
+#define JT_CAT(a, b) JT_CAT2(a, b)
+
+#if JT_ISA == JT_ISA_AVX512
+#include <immintrin.h>
+#define JT_FN(name) JT_CAT(name, avx512)
+#define JT_W 16
+typedef __m512 vf;
+static inline vf vzero(void) { return _mm512_setzero_ps(); }
+static inline vf vset1(float a) { return _mm512_set1_ps(a); }
+static inline vf vload(const float *p) { return _mm512_loadu_ps(p); }
+static inline void vstore(float *p, vf a) { _mm512_storeu_ps(p, a); }
+static inline vf vload_f16(const void *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
+static inline vf vload_bf16(const void *p) {
+  __m512i i = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)p));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(i, 16));
+}
+static inline vf vadd(vf a, vf b) { return _mm512_add_ps(a, b); }
+static inline vf vsub(vf a, vf b) { return _mm512_sub_ps(a, b); }
+static inline vf vmul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+static inline vf vdiv(vf a, vf b) { return _mm512_div_ps(a, b); }
+static inline vf vfma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
+static inline vf vmax(vf a, vf b) { return _mm512_max_ps(a, b); }
+static inline vf vmin(vf a, vf b) { return _mm512_min_ps(a, b); }
+static inline vf vabs(vf a) { return _mm512_abs_ps(a); }
+static inline vf vround(vf a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+/* a > b ? x : y, lane-wise */
+static inline vf vsel_gt(vf a, vf b, vf x, vf y) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_GT_OQ), y, x); }
+static inline vf vsel_eq(vf a, vf b, vf x, vf y) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ), y, x); }
+/* y·2^n for integral n in [-126, 127] */
+static inline vf vldexp(vf y, vf n) { return _mm512_scalef_ps(y, n); }
+/* x = m·2^e with m in [0.5, 1), for normal positive x */
+static inline vf vfrexp(vf x, vf *e) {
+  *e = _mm512_add_ps(_mm512_getexp_ps(x), _mm512_set1_ps(1.0f));
+  return _mm512_getmant_ps(x, _MM_MANT_NORM_p5_1, _MM_MANT_SIGN_src);
+}
+static inline float vsum(vf a) { return _mm512_reduce_add_ps(a); }
+static inline float vmaxall(vf a) { return _mm512_reduce_max_ps(a); }
+
+#elif JT_ISA == JT_ISA_AVX2
+#include <immintrin.h>
+#define JT_FN(name) JT_CAT(name, avx2)
+#define JT_W 8
+typedef __m256 vf;
+static inline vf vzero(void) { return _mm256_setzero_ps(); }
+static inline vf vset1(float a) { return _mm256_set1_ps(a); }
+static inline vf vload(const float *p) { return _mm256_loadu_ps(p); }
+static inline void vstore(float *p, vf a) { _mm256_storeu_ps(p, a); }
+static inline vf vload_f16(const void *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+static inline vf vload_bf16(const void *p) {
+  __m256i i = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(i, 16));
+}
+static inline vf vadd(vf a, vf b) { return _mm256_add_ps(a, b); }
+static inline vf vsub(vf a, vf b) { return _mm256_sub_ps(a, b); }
+static inline vf vmul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+static inline vf vdiv(vf a, vf b) { return _mm256_div_ps(a, b); }
+static inline vf vfma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+static inline vf vmax(vf a, vf b) { return _mm256_max_ps(a, b); }
+static inline vf vmin(vf a, vf b) { return _mm256_min_ps(a, b); }
+static inline vf vabs(vf a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+static inline vf vround(vf a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+static inline vf vsel_gt(vf a, vf b, vf x, vf y) { return _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_GT_OQ)); }
+static inline vf vsel_eq(vf a, vf b, vf x, vf y) { return _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_EQ_OQ)); }
+static inline vf vldexp(vf y, vf n) {
+  __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+static inline vf vfrexp(vf x, vf *e) {
+  __m256i b = _mm256_castps_si256(x);
+  *e = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(b, 23), _mm256_set1_epi32(126)));
+  b = _mm256_or_si256(_mm256_and_si256(b, _mm256_set1_epi32((int)0x807fffff)), _mm256_set1_epi32(0x3f000000));
+  return _mm256_castsi256_ps(b);
+}
+static inline float vsum(vf a) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+static inline float vmaxall(vf a) {
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+#else /* generic: 8 lanes of plain C */
+#define JT_FN(name) JT_CAT(name, generic)
+#define JT_W 8
+typedef struct { float v[JT_W]; } vf;
+#define JT_LANES(expr) do { for (int l_ = 0; l_ < JT_W; l_++) { expr; } } while (0)
+static inline vf vzero(void) { vf r; JT_LANES(r.v[l_] = 0.0f); return r; }
+static inline vf vset1(float a) { vf r; JT_LANES(r.v[l_] = a); return r; }
+static inline vf vload(const float *p) { vf r; memcpy(r.v, p, sizeof r.v); return r; }
+static inline void vstore(float *p, vf a) { memcpy(p, a.v, sizeof a.v); }
+static inline float jt_h2f(uint16_t h) {
+  uint32_t s = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, bits;
+  if (e == 0) {
+    float f = (float)m * (1.0f / 16777216.0f); /* subnormal: m·2^-24 */
+    return s ? -f : f;
+  }
+  bits = e == 31 ? (s | 0x7f800000u | (m << 13)) : (s | ((e + 112) << 23) | (m << 13));
+  float f; memcpy(&f, &bits, 4); return f;
+}
+static inline vf vload_f16(const void *p) {
+  uint16_t h[JT_W]; memcpy(h, p, sizeof h); vf r; JT_LANES(r.v[l_] = jt_h2f(h[l_])); return r;
+}
+static inline vf vload_bf16(const void *p) {
+  uint16_t h[JT_W]; memcpy(h, p, sizeof h); vf r;
+  JT_LANES({ uint32_t b = (uint32_t)h[l_] << 16; memcpy(&r.v[l_], &b, 4); });
+  return r;
+}
+static inline vf vadd(vf a, vf b) { JT_LANES(a.v[l_] += b.v[l_]); return a; }
+static inline vf vsub(vf a, vf b) { JT_LANES(a.v[l_] -= b.v[l_]); return a; }
+static inline vf vmul(vf a, vf b) { JT_LANES(a.v[l_] *= b.v[l_]); return a; }
+static inline vf vdiv(vf a, vf b) { JT_LANES(a.v[l_] /= b.v[l_]); return a; }
+static inline vf vfma(vf a, vf b, vf c) { JT_LANES(c.v[l_] = fmaf(a.v[l_], b.v[l_], c.v[l_])); return c; }
+static inline vf vmax(vf a, vf b) { JT_LANES(a.v[l_] = a.v[l_] > b.v[l_] ? a.v[l_] : b.v[l_]); return a; }
+static inline vf vmin(vf a, vf b) { JT_LANES(a.v[l_] = a.v[l_] < b.v[l_] ? a.v[l_] : b.v[l_]); return a; }
+static inline vf vabs(vf a) { JT_LANES(a.v[l_] = fabsf(a.v[l_])); return a; }
+static inline vf vround(vf a) { JT_LANES(a.v[l_] = nearbyintf(a.v[l_])); return a; }
+static inline vf vsel_gt(vf a, vf b, vf x, vf y) { JT_LANES(x.v[l_] = a.v[l_] > b.v[l_] ? x.v[l_] : y.v[l_]); return x; }
+static inline vf vsel_eq(vf a, vf b, vf x, vf y) { JT_LANES(x.v[l_] = a.v[l_] == b.v[l_] ? x.v[l_] : y.v[l_]); return x; }
+static inline vf vldexp(vf y, vf n) { JT_LANES(y.v[l_] = ldexpf(y.v[l_], (int)n.v[l_])); return y; }
+static inline vf vfrexp(vf x, vf *e) {
+  JT_LANES({ int k; x.v[l_] = frexpf(x.v[l_], &k); e->v[l_] = (float)k; });
+  return x;
+}
+static inline float vsum(vf a) {
+  for (int w = JT_W / 2; w > 0; w /= 2) for (int l = 0; l < w; l++) a.v[l] += a.v[l + w];
+  return a.v[0];
+}
+static inline float vmaxall(vf a) {
+  for (int w = JT_W / 2; w > 0; w /= 2) for (int l = 0; l < w; l++) a.v[l] = a.v[l] > a.v[l + w] ? a.v[l] : a.v[l + w];
+  return a.v[0];
+}
+#endif
+
+/* Partial vectors: the first n (< JT_W) lanes from memory, the rest zero; and the matching store. */
+static inline vf vloadn(const float *p, int64_t n) {
+  float t[JT_W] = {0}; memcpy(t, p, (size_t)n * 4); return vload(t);
+}
+static inline void vstoren(float *p, vf a, int64_t n) {
+  float t[JT_W]; vstore(t, a); memcpy(p, t, (size_t)n * 4);
+}
+static inline vf vloadn_f16(const void *p, int64_t n) {
+  uint16_t t[JT_W] = {0}; memcpy(t, p, (size_t)n * 2); return vload_f16(t);
+}
+static inline vf vloadn_bf16(const void *p, int64_t n) {
+  uint16_t t[JT_W] = {0}; memcpy(t, p, (size_t)n * 2); return vload_bf16(t);
+}
+
+/* JT_W values of a weight row in its stored type, starting at element i (n < JT_W: partial). */
+static inline vf vload_w(const uint8_t *row, int dtype, int64_t i) {
+  if (dtype == JT_F16) return vload_f16(row + 2 * i);
+  if (dtype == JT_BF16) return vload_bf16(row + 2 * i);
+  return vload((const float *)(const void *)(row + 4 * i));
+}
+static inline vf vloadn_w(const uint8_t *row, int dtype, int64_t i, int64_t n) {
+  if (dtype == JT_F16) return vloadn_f16(row + 2 * i, n);
+  if (dtype == JT_BF16) return vloadn_bf16(row + 2 * i, n);
+  return vloadn((const float *)(const void *)(row + 4 * i), n);
+}
+
+#endif

@@ -1,0 +1,58 @@
+/**
+ * Loading the native addon (build/Release/jamba_native.node, built from kernels/ by node-gyp during
+ * `npm install`) and the shape of what it exports. Loading never throws: a missing or broken addon is
+ * reported as a reason string so the caller can fall back to the reference backend.
+ *
+ * JAMBA_NATIVE_ADDON overrides the addon's path (tests use it to simulate a missing build).
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** Functions exported by kernels/binding.c; argument order as documented there. */
+export interface NativeAddon {
+  matmul(y: Float32Array, x: Float32Array, w: Uint8Array, dtype: number, rows: number, cols: number, T: number, bias: Float32Array | null): void;
+  rmsNorm(out: Float32Array, x: Float32Array, w: Float32Array, T: number, n: number, eps: number, stride: number): void;
+  embed(out: Float32Array, ids: Int32Array, table: Uint8Array, dtype: number, cols: number): void;
+  gatedAct(out: Float32Array, gate: Float32Array, up: Float32Array, n: number, act: number): void;
+  add(x: Float32Array, y: Float32Array, n: number): void;
+  attention(q: Float32Array, k: Float32Array, v: Float32Array, T: number, past: number, nH: number, nKV: number, d: number, scale: number, out: Float32Array): void;
+  conv1d(u: Float32Array, uStride: number, state: Float32Array, w: Float32Array, bias: Float32Array | null, T: number, E: number, K: number, act: number, out: Float32Array): void;
+  scan(u: Float32Array, dt: Float32Array, A: Float32Array, B: Float32Array, C: Float32Array, bOffset: number, cOffset: number, bcStride: number,
+    D: Float32Array, z: Float32Array, zOffset: number, zStride: number, h: Float32Array, T: number, E: number, N: number, act: number, out: Float32Array): void;
+  /** Sets the thread count (≥ 1) and instruction set ('generic' | 'avx2' | 'avx512' | null for the best). */
+  configure(threads: number, isa: string | null): NativeInfo;
+  info(): NativeInfo;
+}
+
+export interface NativeInfo {
+  isa: string;
+  threads: number;
+}
+
+let cached: { addon: NativeAddon | null; error: string | null } | undefined;
+
+/** Default location, relative to this compiled file (dist/src/backends/native/). */
+export function addonPath(): string {
+  return process.env.JAMBA_NATIVE_ADDON ?? fileURLToPath(new URL('../../../../build/Release/jamba_native.node', import.meta.url));
+}
+
+/** The addon, or null with `nativeLoadError()` saying why. Loaded once per process. */
+export function loadAddon(): NativeAddon | null {
+  if (!cached) {
+    const path = addonPath();
+    try {
+      const mod = createRequire(import.meta.url)(path) as NativeAddon;
+      if (typeof mod.matmul !== 'function' || typeof mod.configure !== 'function') throw new Error('it does not export the expected functions');
+      cached = { addon: mod, error: null };
+    } catch (e) {
+      const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+      cached = { addon: null, error: `cannot load ${path}: ${msg}` };
+    }
+  }
+  return cached.addon;
+}
+
+export function nativeLoadError(): string | null {
+  loadAddon();
+  return cached!.error;
+}

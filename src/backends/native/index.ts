@@ -1,0 +1,105 @@
+/**
+ * The native backend: every Backend op runs in the C kernels of kernels/ through the N-API addon
+ * (vectorised with AVX-512 / AVX2 chosen at run time, multithreaded on a persistent pool). Weights
+ * are passed as their stored bytes (f32, f16, bf16 decoded in the matmul inner loop); a weight type
+ * the kernels do not read yet (the quantised block types) runs on the reference op instead.
+ *
+ * Results follow the Backend contract: float32 accumulation in a fixed order per row, so a row's
+ * output does not depend on T, the other rows or the thread count (test/ops checks it bit for bit).
+ */
+import { availableParallelism } from 'node:os';
+import type { Act, AttentionArgs, Backend, ConvArgs, ScanArgs } from '../backend.js';
+import { RefBackend } from '../ref/index.js';
+import type { Weight } from '../../tensor/weight.js';
+import type { DType } from '../../tensor/dtype.js';
+import { loadAddon, type NativeAddon, type NativeInfo } from './addon.js';
+
+export { nativeLoadError } from './addon.js';
+
+/** Weight types the kernels decode directly, with the code binding.c expects. */
+const DTYPE_CODE: Partial<Record<DType, number>> = { f32: 0, f16: 1, bf16: 2 };
+const ACT_CODE: Record<Act, number> = { silu: 0, gelu: 1, relu: 2 };
+
+export interface NativeOptions {
+  /** Worker threads including the caller (default: all cores). */
+  threads?: number;
+  /** Force an instruction set: 'generic' | 'avx2' | 'avx512' (default: the best this CPU runs, or $JAMBA_ISA). */
+  isa?: string;
+}
+
+export class NativeBackend implements Backend {
+  readonly name = 'native';
+  /** Reference ops for weight types without a native kernel yet. */
+  private readonly fallback = new RefBackend();
+
+  constructor(private readonly addon: NativeAddon, opts: NativeOptions = {}) {
+    this.configure(opts);
+  }
+
+  /** Changes threads and/or instruction set (process-wide: the pool and kernel table are global). */
+  configure(opts: NativeOptions): NativeInfo {
+    const threads = opts.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+    return this.addon.configure(threads, opts.isa ?? process.env.JAMBA_ISA ?? null);
+  }
+
+  /** The instruction set and thread count in use. */
+  get info(): NativeInfo {
+    return this.addon.info();
+  }
+
+  /** Whether matmul/embed run natively on weights of this type (else the reference op runs). */
+  supports(dtype: DType): boolean {
+    return DTYPE_CODE[dtype] !== undefined;
+  }
+
+  matmul(y: Float32Array, x: Float32Array, w: Weight, T: number, bias?: Float32Array | null): void {
+    const code = DTYPE_CODE[w.dtype];
+    if (code === undefined) return this.fallback.matmul(y, x, w, T, bias);
+    const [rows, cols] = w.shape as [number, number];
+    this.addon.matmul(y, x, w.data, code, rows, cols, T, bias ?? null);
+  }
+
+  rmsNorm(out: Float32Array, x: Float32Array, w: Float32Array, T: number, n: number, eps: number, stride = n): void {
+    this.addon.rmsNorm(out, x, w, T, n, eps, stride);
+  }
+
+  embed(out: Float32Array, ids: Int32Array, table: Weight): void {
+    const code = DTYPE_CODE[table.dtype];
+    if (code === undefined) return this.fallback.embed(out, ids, table);
+    this.addon.embed(out, ids, table.data, code, table.shape[table.shape.length - 1]!);
+  }
+
+  gatedAct(out: Float32Array, gate: Float32Array, up: Float32Array, n: number, act: Act): void {
+    this.addon.gatedAct(out, gate, up, n, ACT_CODE[act]);
+  }
+
+  add(x: Float32Array, y: Float32Array, n: number): void {
+    this.addon.add(x, y, n);
+  }
+
+  attention(a: AttentionArgs): void {
+    this.addon.attention(a.q, a.k, a.v, a.T, a.past, a.nH, a.nKV, a.d, a.scale, a.out);
+  }
+
+  conv1d(a: ConvArgs): void {
+    this.addon.conv1d(a.u, a.uStride, a.state, a.w, a.bias, a.T, a.E, a.K, ACT_CODE[a.act], a.out);
+  }
+
+  scan(a: ScanArgs): void {
+    this.addon.scan(a.u, a.dt, a.A, a.B, a.C, a.bOffset, a.cOffset, a.bcStride, a.D, a.z, a.zOffset, a.zStride,
+      a.h, a.T, a.E, a.N, ACT_CODE[a.act], a.out);
+  }
+
+  /** Stops the worker threads; later calls still work, on one thread. */
+  dispose(): void {
+    this.addon.configure(1, null);
+  }
+}
+
+/** The native backend, or null when the addon cannot be loaded (`nativeLoadError()` says why). */
+export function loadNativeBackend(threads?: number, isa?: string): NativeBackend | null {
+  const addon = loadAddon();
+  if (!addon) return null;
+  return new NativeBackend(addon, { threads, isa });
+}

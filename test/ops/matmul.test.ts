@@ -1,0 +1,88 @@
+/**
+ * Native matmul against the reference backend: f32, f16 and bf16 weights read in their stored type,
+ * odd shapes (dims not multiples of 8 or 16, T = 1, 3, 17, 33), unaligned weight bytes, with and
+ * without bias, on every instruction set this CPU has; plus batch invariance (row t of a T-row call
+ * equals the 1-row call bit for bit, and the thread count changes nothing).
+ */
+import { test } from 'node:test';
+import { RefBackend } from '../../src/backends/ref/index.js';
+import { toF32 } from '../../src/tensor/dequant.js';
+import type { DType } from '../../src/tensor/dtype.js';
+import type { Weight } from '../../src/tensor/weight.js';
+import { assertBitEqual, assertClose, forEachIsa, nativeBackend, rand, randWeight, rng, skipReason } from './helpers.js';
+
+const ref = new RefBackend();
+const DTYPES: DType[] = ['f32', 'f16', 'bf16'];
+const SHAPES: [number, number][] = [[1, 1], [5, 7], [19, 37], [67, 100], [33, 257], [130, 16], [9, 1000]];
+const TS = [1, 3, 17, 33];
+
+/** Σ_i |x[t,i]·W[o,i]|: the scale a float32 dot's rounding error is measured against. */
+function magnitudes(x: Float32Array, w: Weight, T: number): Float64Array {
+  const [rows, cols] = w.shape as [number, number];
+  const wf = toF32(w);
+  const m = new Float64Array(T * rows);
+  for (let t = 0; t < T; t++)
+    for (let o = 0; o < rows; o++) {
+      let s = 0;
+      for (let i = 0; i < cols; i++) s += Math.abs(x[t * cols + i]! * wf[o * cols + i]!);
+      m[t * rows + o] = s;
+    }
+  return m;
+}
+
+test('native matmul matches the reference on odd shapes, every dtype and ISA', { skip: skipReason() }, () => {
+  const r = rng(1);
+  let k = 0;
+  forEachIsa((nb, isa) => {
+    for (const dtype of DTYPES)
+      for (const [rows, cols] of SHAPES)
+        for (const T of TS) {
+          k++;
+          const w = randWeight(r, dtype, rows, cols, k % 3);
+          const x = rand(r, T * cols);
+          const bias = k % 2 ? rand(r, rows) : null;
+          const want = new Float32Array(T * rows), got = new Float32Array(T * rows);
+          ref.matmul(want, x, w, T, bias);
+          nb.matmul(got, x, w, T, bias);
+          const mag = magnitudes(x, w, T);
+          if (bias) for (let i = 0; i < mag.length; i++) mag[i]! += Math.abs(bias[i % rows]!);
+          assertClose(got, want, `${isa} ${dtype} [${rows}x${cols}] T=${T}`, 1e-5, mag);
+        }
+  });
+});
+
+test('native matmul is batch-invariant: each row equals its 1-row call, any thread count', { skip: skipReason() }, () => {
+  const r = rng(2);
+  const T = 33, rows = 67, cols = 100;
+  forEachIsa((nb, isa) => {
+    for (const dtype of DTYPES) {
+      const w = randWeight(r, dtype, rows, cols, 1);
+      const x = rand(r, T * cols);
+      const bias = rand(r, rows);
+      const full = new Float32Array(T * rows);
+      nb.matmul(full, x, w, T, bias);
+      for (const t of [0, 1, 5, 16, 17, 32]) {
+        const one = new Float32Array(rows);
+        nb.matmul(one, x.subarray(t * cols, (t + 1) * cols), w, 1, bias);
+        assertBitEqual(one, full.subarray(t * rows, (t + 1) * rows), `${isa} ${dtype} row ${t}`);
+      }
+      const mid = new Float32Array(5 * rows); // rows 7..11 as a batch of 5
+      nb.matmul(mid, x.subarray(7 * cols, 12 * cols), w, 5, bias);
+      assertBitEqual(mid, full.subarray(7 * rows, 12 * rows), `${isa} ${dtype} rows 7..11`);
+      nb.configure({ threads: 1, isa });
+      const single = new Float32Array(T * rows);
+      nb.matmul(single, x, w, T, bias);
+      nb.configure({ threads: 2, isa });
+      assertBitEqual(single, full, `${isa} ${dtype} 1 thread vs 2`);
+    }
+  });
+});
+
+test('native matmul checks its arguments instead of reading out of bounds', { skip: skipReason() }, () => {
+  const nb = nativeBackend()!;
+  const r = rng(3);
+  const w = randWeight(r, 'f32', 4, 8);
+  let threw = false;
+  try { nb.matmul(new Float32Array(8), new Float32Array(8), w, 2); } catch (e) { threw = e instanceof RangeError; }
+  if (!threw) throw new Error('a too-short x was accepted');
+});

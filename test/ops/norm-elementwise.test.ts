@@ -1,0 +1,77 @@
+/**
+ * Native rmsNorm (strided rows), gatedAct (silu, gelu, relu; out aliasing gate), add and embed (f32,
+ * f16, bf16 tables) against the reference backend, on odd sizes and every instruction set; rmsNorm
+ * rows are also checked to be independent of T bit for bit.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Act } from '../../src/backends/backend.js';
+import { RefBackend } from '../../src/backends/ref/index.js';
+import type { DType } from '../../src/tensor/dtype.js';
+import { assertBitEqual, assertClose, forEachIsa, nativeBackend, rand, randWeight, rng, skipReason } from './helpers.js';
+
+const ref = new RefBackend();
+
+test('native rmsNorm matches the reference, strided rows included', { skip: skipReason() }, () => {
+  const r = rng(10);
+  forEachIsa((nb, isa) => {
+    for (const n of [1, 7, 33, 100, 515])
+      for (const T of [1, 3, 17])
+        for (const extra of [0, 5]) {
+          const stride = n + extra;
+          const x = rand(r, T * stride, -3, 3), w = rand(r, n, 0.5, 1.5);
+          const want = rand(r, T * stride), got = Float32Array.from(want); // gaps between rows stay untouched
+          ref.rmsNorm(want, x, w, T, n, 1e-6, stride);
+          nb.rmsNorm(got, x, w, T, n, 1e-6, stride);
+          assertClose(got, want, `${isa} rmsNorm n=${n} T=${T} stride=${stride}`);
+        }
+    const T = 17, n = 100;
+    const x = rand(r, T * n), w = rand(r, n), all = new Float32Array(T * n), one = new Float32Array(n);
+    nb.rmsNorm(all, x, w, T, n, 1e-5);
+    nb.rmsNorm(one, x.subarray(9 * n, 10 * n), w, 1, n, 1e-5);
+    assertBitEqual(one, all.subarray(9 * n, 10 * n), `${isa} rmsNorm row 9`);
+  });
+});
+
+test('native gatedAct and add match the reference', { skip: skipReason() }, () => {
+  const r = rng(11);
+  forEachIsa((nb, isa) => {
+    for (const act of ['silu', 'gelu', 'relu'] as Act[])
+      for (const n of [1, 7, 31, 1000, 70001]) {
+        // the reference's gelu loses relative accuracy below -7 (1 + erf cancels), so gelu stays in ±6
+        const span = act === 'gelu' ? 6 : 12;
+        const gate = rand(r, n, -span, span), up = rand(r, n);
+        const want = new Float32Array(n);
+        ref.gatedAct(want, gate, up, n, act);
+        const got = Float32Array.from(gate);
+        nb.gatedAct(got, got, up, n, act); // out aliases gate, as the interface allows
+        assertClose(got, want, `${isa} gatedAct ${act} n=${n}`);
+      }
+    for (const n of [1, 9, 100, 70001]) {
+      const x = rand(r, n), y = rand(r, n);
+      const want = Float32Array.from(x), got = Float32Array.from(x);
+      ref.add(want, y, n);
+      nb.add(got, y, n);
+      assertBitEqual(got, want, `${isa} add n=${n}`);
+    }
+  });
+});
+
+test('native embed decodes f32, f16 and bf16 rows exactly and rejects bad ids', { skip: skipReason() }, () => {
+  const r = rng(12);
+  forEachIsa((nb, isa) => {
+    for (const dtype of ['f32', 'f16', 'bf16'] as DType[])
+      for (const H of [1, 7, 40]) {
+        const table = randWeight(r, dtype, 11, H, 1);
+        const ids = Int32Array.from([3, 0, 10, 3, 7]);
+        const want = new Float32Array(ids.length * H), got = new Float32Array(ids.length * H);
+        ref.embed(want, ids, table);
+        nb.embed(got, ids, table);
+        assertBitEqual(got, want, `${isa} embed ${dtype} H=${H}`);
+      }
+  });
+  const nb = nativeBackend()!;
+  const table = randWeight(r, 'f32', 11, 4);
+  assert.throws(() => nb.embed(new Float32Array(4), Int32Array.from([11]), table), /outside the vocabulary/);
+  assert.throws(() => nb.embed(new Float32Array(4), Int32Array.from([-1]), table), /outside the vocabulary/);
+});

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { JambaUserError } from '../errors.js';
 import { SafetensorsFile, SafetensorsSource } from './safetensors.js';
 import type { Checkpoint } from './source.js';
+import { openGgufCheckpoint } from './gguf/source.js';
 
 function readJson(path: string): unknown {
   let text: string;
@@ -45,6 +46,7 @@ export type CheckpointOpener = (ref: string) => Promise<Checkpoint> | Checkpoint
 
 /** Openers for other formats register here (GGUF in io/gguf), keyed by file extension. */
 export const FILE_OPENERS = new Map<string, CheckpointOpener>();
+FILE_OPENERS.set('.gguf', openGgufCheckpoint);
 
 export async function openCheckpoint(ref: string): Promise<Checkpoint> {
   if (!existsSync(ref)) throw new JambaUserError(`model not found: ${ref} (expected a model folder or a .gguf file)`);

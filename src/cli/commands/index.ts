@@ -1,5 +1,6 @@
 /** The list of CLI commands, in the order `jamba --help` shows them. */
 import type { Command } from '../command.js';
+import { convertCommand } from './convert.js';
 import { generateCommand } from './generate.js';
 import { infoCommand } from './info.js';
 import { logitsCommand } from './logits.js';
@@ -8,4 +9,5 @@ export const COMMANDS: Command[] = [
   generateCommand,
   logitsCommand,
   infoCommand,
+  convertCommand,
 ];

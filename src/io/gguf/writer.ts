@@ -1,0 +1,153 @@
+/**
+ * GGUF writer (version 3, little-endian; the layout in reader.ts). The header is built in memory, then
+ * each tensor's bytes are produced one at a time and streamed to disk, each padded to the alignment as
+ * llama.cpp's gguf writer does. The file is written under a temporary name and renamed when complete,
+ * so a failed conversion never leaves a half-written .gguf behind.
+ */
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { DTYPES, type DType } from '../../tensor/dtype.js';
+import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GgufType } from './constants.js';
+import { TYPED_ARRAYS, type ArrayData, type GgufArray, type GgufMetadata, type GgufValue } from './values.js';
+
+export interface GgufTensorSpec {
+  name: string;
+  dtype: DType;
+  /** ggml order, fastest dimension first. */
+  ne: number[];
+  /** Produces the tensor's bytes (exactly its size, in one or more pieces), called once, in order. */
+  data: () => Iterable<Uint8Array>;
+}
+
+export interface WriteOptions {
+  /** Called after each tensor is written. */
+  onTensor?: (index: number, spec: GgufTensorSpec, bytes: number) => void;
+}
+
+/** Byte size of a tensor of `ne` in `dtype`. */
+export function tensorBytes(dtype: DType, ne: readonly number[]): number {
+  const { blockSize, blockBytes } = DTYPES[dtype];
+  if (ne[0]! % blockSize !== 0) throw new Error(`rows of ${ne[0]} values are not whole ${dtype} blocks`);
+  return ne.slice(1).reduce((a, b) => a * b, (ne[0]! / blockSize) * blockBytes);
+}
+
+const utf8 = new TextEncoder();
+
+class Sink {
+  buf = new Uint8Array(1 << 16);
+  view = new DataView(this.buf.buffer);
+  len = 0;
+
+  private room(n: number): number {
+    if (this.len + n > this.buf.length) {
+      const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+      next.set(this.buf.subarray(0, this.len));
+      this.buf = next;
+      this.view = new DataView(next.buffer);
+    }
+    const at = this.len;
+    this.len += n;
+    return at;
+  }
+
+  u8(v: number): void { this.view.setUint8(this.room(1), v); }
+  u32(v: number): void { this.view.setUint32(this.room(4), v, true); }
+  u64(v: number | bigint): void { this.view.setBigUint64(this.room(8), BigInt(v), true); }
+  bytes(b: Uint8Array): void { this.buf.set(b, this.room(b.length)); }
+  string(s: string): void { const b = utf8.encode(s); this.u64(b.length); this.bytes(b); }
+
+  scalar(type: GgufType, v: unknown): void {
+    switch (type) {
+      case GgufType.U8: this.view.setUint8(this.room(1), v as number); break;
+      case GgufType.I8: this.view.setInt8(this.room(1), v as number); break;
+      case GgufType.U16: this.view.setUint16(this.room(2), v as number, true); break;
+      case GgufType.I16: this.view.setInt16(this.room(2), v as number, true); break;
+      case GgufType.U32: this.view.setUint32(this.room(4), v as number, true); break;
+      case GgufType.I32: this.view.setInt32(this.room(4), v as number, true); break;
+      case GgufType.F32: this.view.setFloat32(this.room(4), v as number, true); break;
+      case GgufType.F64: this.view.setFloat64(this.room(8), v as number, true); break;
+      case GgufType.U64: this.view.setBigUint64(this.room(8), v as bigint, true); break;
+      case GgufType.I64: this.view.setBigInt64(this.room(8), v as bigint, true); break;
+      case GgufType.BOOL: this.u8(v ? 1 : 0); break;
+      case GgufType.STRING: this.string(v as string); break;
+      default: throw new Error(`cannot write GGUF value type ${type} as a scalar`);
+    }
+  }
+
+  array(a: GgufArray): void {
+    this.u32(a.itemType);
+    const items = a.value as ArrayLike<unknown>;
+    this.u64(items.length);
+    if (a.itemType === GgufType.ARRAY) {
+      for (const x of a.value as GgufArray[]) this.array(x);
+    } else if (TYPED_ARRAYS[a.itemType] && a.value instanceof TYPED_ARRAYS[a.itemType]!) {
+      const t = a.value as Exclude<ArrayData, unknown[]>;
+      this.bytes(new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
+    } else {
+      for (let i = 0; i < items.length; i++) this.scalar(a.itemType, items[i]);
+    }
+  }
+
+  value(v: GgufValue): void {
+    this.u32(v.type);
+    if (v.type === GgufType.ARRAY) this.array(v);
+    else this.scalar(v.type, v.value);
+  }
+}
+
+function writeAll(fd: number, b: Uint8Array): void {
+  let done = 0;
+  while (done < b.length) done += writeSync(fd, b, done, b.length - done);
+}
+
+/** Writes a GGUF v3 file. `general.alignment` in `metadata` (a u32) sets the alignment, else 32. */
+export function writeGguf(path: string, metadata: GgufMetadata, tensors: GgufTensorSpec[], opts: WriteOptions = {}): void {
+  const al = metadata.get('general.alignment');
+  const alignment = al && al.type === GgufType.U32 ? al.value : GGUF_DEFAULT_ALIGNMENT;
+  if (alignment === 0 || (alignment & (alignment - 1)) !== 0) throw new Error(`alignment ${alignment} is not a power of two`);
+  const pad = (n: number) => Math.ceil(n / alignment) * alignment;
+
+  const h = new Sink();
+  h.u32(GGUF_MAGIC);
+  h.u32(3);
+  h.u64(tensors.length);
+  h.u64(metadata.size);
+  for (const [k, v] of metadata) { h.string(k); h.value(v); }
+  const sizes = tensors.map((t) => tensorBytes(t.dtype, t.ne));
+  let offset = 0;
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i]!;
+    h.string(t.name);
+    h.u32(t.ne.length);
+    for (const n of t.ne) h.u64(n);
+    h.u32(DTYPES[t.dtype].ggmlType);
+    h.u64(offset);
+    offset += pad(sizes[i]!);
+  }
+  const headerLen = pad(h.len);
+  const zeros = new Uint8Array(alignment);
+
+  const tmp = `${path}.partial-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  let ok = false;
+  try {
+    writeAll(fd, h.buf.subarray(0, h.len));
+    writeAll(fd, zeros.subarray(0, headerLen - h.len));
+    for (let i = 0; i < tensors.length; i++) {
+      const t = tensors[i]!;
+      let n = 0;
+      for (const piece of t.data()) {
+        n += piece.length;
+        if (n > sizes[i]!) break;
+        writeAll(fd, piece);
+      }
+      if (n !== sizes[i]) throw new Error(`tensor ${t.name}: produced ${n} bytes, expected ${sizes[i]} for ${t.dtype} {${t.ne.join(', ')}}`);
+      writeAll(fd, zeros.subarray(0, pad(n) - n));
+      opts.onTensor?.(i, t, n);
+    }
+    ok = true;
+  } finally {
+    closeSync(fd);
+    if (ok) renameSync(tmp, path);
+    else rmSync(tmp, { force: true });
+  }
+}

@@ -34,13 +34,10 @@ export async function loadTokenizer(path: string, options: LoadTokenizerOptions 
     );
   }
   if (path.toLowerCase().endsWith('.gguf')) {
-    const reader = options.readGgufMetadata ?? (await defaultGgufReader());
-    return tokenizerFromGgufMetadata(await reader(path), path);
+    // tokenizer/ stands alone: the caller (cli/, the library API) hands in io/'s GGUF reader.
+    if (!options.readGgufMetadata) throw new Error('loadTokenizer: a .gguf path needs options.readGgufMetadata');
+    return tokenizerFromGgufMetadata(await options.readGgufMetadata(path), path);
   }
   if (path.toLowerCase().endsWith('.json')) return loadHfTokenizer(path, dirname(path));
   throw new JambaUserError(`${basename(path)}: expected a folder, a tokenizer.json or a .gguf file`);
-}
-
-async function defaultGgufReader(): Promise<GgufMetadataReader> {
-  throw new JambaUserError('reading .gguf files needs a GGUF metadata reader');
 }

@@ -63,9 +63,10 @@ export class TrainModel {
 
   /**
    * Forward over ids [B·T] (B sequences of T tokens). With targets [B·T] (−1 = no target) the loss is
-   * computed and the backward is prepared: `backward(scale)` then adds scale·∂loss/∂θ to every grad.
+   * computed and (unless grad: false) the backward is prepared: `backward()` then adds
+   * lossScale·∂loss/∂θ to every grad.
    */
-  forward(ids: Int32Array, targets: Int32Array | null, B: number, T: number, opts: { logits?: boolean; lossScale?: number } = {}): ForwardResult {
+  forward(ids: Int32Array, targets: Int32Array | null, B: number, T: number, opts: { logits?: boolean; lossScale?: number; grad?: boolean } = {}): ForwardResult {
     const cfg = this.params.config, dt = this.params.dtype;
     const { H, V, nE, k } = this.dims;
     const M = B * T;
@@ -96,11 +97,11 @@ export class TrainModel {
     if (opts.logits) res.logits = logits;
     let dlogits: Arr | null = null;
     if (targets) {
-      const scale = opts.lossScale ?? 1;
-      dlogits = alloc(dt, M * V);
+      const scale = opts.lossScale ?? 1, grad = opts.grad ?? true;
+      dlogits = grad ? alloc(dt, M * V) : null;
       const ce = crossEntropy(logits, targets, M, V, dlogits, scale);
       res.ce = ce.loss; res.count = ce.count;
-      res.aux = auxLoss(this.moe, M, nE, k, cfg.routerAuxLossCoef, scale);
+      res.aux = auxLoss(this.moe, M, nE, k, grad ? cfg.routerAuxLossCoef : 0, scale);
       res.loss = res.ce + cfg.routerAuxLossCoef * res.aux;
     }
     this.tape = { ids, ctx, xs, rs, final, rFinal, dlogits };

@@ -4,10 +4,12 @@ import { convertCommand } from './convert.js';
 import { generateCommand } from './generate.js';
 import { infoCommand } from './info.js';
 import { logitsCommand } from './logits.js';
+import { trainCommand } from './train.js';
 
 export const COMMANDS: Command[] = [
   generateCommand,
   logitsCommand,
   infoCommand,
   convertCommand,
+  trainCommand,
 ];

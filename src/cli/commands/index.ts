@@ -4,11 +4,13 @@ import { convertCommand } from './convert.js';
 import { generateCommand } from './generate.js';
 import { infoCommand } from './info.js';
 import { logitsCommand } from './logits.js';
+import { tokenizeCommand } from './tokenize.js';
 import { trainCommand } from './train.js';
 
 export const COMMANDS: Command[] = [
   generateCommand,
   logitsCommand,
+  tokenizeCommand,
   infoCommand,
   convertCommand,
   trainCommand,

@@ -1,11 +1,12 @@
 /**
  * Opens a model reference: a local HF-style folder (config.json + safetensors, single or sharded) or a
- * .gguf file. (Hub repo ids are resolved to a local folder by io/hub before this.)
+ * .gguf file. A Hub repo id is first resolved to a snapshot in the local HF cache by io/hub.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { JambaUserError } from '../errors.js';
 import { SafetensorsFile, SafetensorsSource } from './safetensors.js';
+import { looksLikeRepoId, resolveModelRef } from './hub.js';
 import type { Checkpoint } from './source.js';
 import { openGgufCheckpoint } from './gguf/source.js';
 
@@ -49,6 +50,7 @@ export const FILE_OPENERS = new Map<string, CheckpointOpener>();
 FILE_OPENERS.set('.gguf', openGgufCheckpoint);
 
 export async function openCheckpoint(ref: string): Promise<Checkpoint> {
+  if (!existsSync(ref) && looksLikeRepoId(ref)) ref = await resolveModelRef(ref); // Hub repo id → cached snapshot
   if (!existsSync(ref)) throw new JambaUserError(`model not found: ${ref} (expected a model folder or a .gguf file)`);
   const st = statSync(ref);
   if (st.isDirectory()) {

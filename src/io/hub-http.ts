@@ -13,8 +13,8 @@ import type { HubSettings } from './hub-env.js';
 
 /** The Hub could not be reached at all (no answer, refused, timed out): the cache may still serve. */
 export class HubNetworkError extends JambaUserError {
-  constructor(readonly endpoint: string, cause: string) {
-    super(`cannot reach the Hub at ${endpoint} (${cause}); set HF_HUB_OFFLINE=1 to use the local cache only`);
+  constructor(readonly endpoint: string, override readonly cause: string, prefix = '') {
+    super(`${prefix}cannot reach the Hub at ${endpoint} (${cause}); set HF_HUB_OFFLINE=1 to use the local cache only`);
   }
 }
 

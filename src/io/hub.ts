@@ -70,8 +70,8 @@ function result(r: RepoRef, dir: string, commit: string, downloaded: string[]): 
 }
 
 /** The cached snapshot for a revision, or a user error saying why it can't be used. */
-function fromCache(s: HubSettings, dir: string, r: RepoRef, why: string): PulledModel {
-  const at = `${r.repo}@${r.revision}`;
+function fromCache(s: HubSettings, dir: string, r: RepoRef, why: string, hint = ''): PulledModel {
+  const at = `${r.repo}@${r.revision}${hint}`;
   const commit = cachedCommit(dir, r.revision);
   if (!commit) throw new JambaUserError(`${at} is not in the Hugging Face cache (${s.cacheDir}) and ${why}`);
   const snap = snapshotDir(dir, commit);
@@ -113,7 +113,7 @@ export async function pullModel(ref: string, opts: PullOptions = {}): Promise<Pu
   const s = hubSettings(opts.env);
   const dir = repoDir(s.cacheDir, r.repo);
   const err: HubErrorContext = { repo: r.repo, revision: r.revision, notFoundHint: opts.notFoundHint };
-  if (s.offline) return fromCache(s, dir, r, 'HF_HUB_OFFLINE is set (unset it to download)');
+  if (s.offline) return fromCache(s, dir, r, 'HF_HUB_OFFLINE is set (unset it to download)', opts.notFoundHint);
 
   const lf = libraryFetch(s);
   let commit: string;
@@ -128,7 +128,7 @@ export async function pullModel(ref: string, opts: PullOptions = {}): Promise<Pu
       try {
         cached = fromCache(s, dir, r, e.message);
       } catch {
-        throw e;
+        throw new HubNetworkError(e.endpoint, e.cause, `${r.repo}${opts.notFoundHint ?? ''}: `);
       }
       (opts.warn ?? ((l) => process.stderr.write(`jamba: warning: ${l}\n`)))(`${e.message}; using the cached snapshot ${cached.snapshot}`);
       return cached;

@@ -4,6 +4,7 @@ import { convertCommand } from './convert.js';
 import { generateCommand } from './generate.js';
 import { infoCommand } from './info.js';
 import { logitsCommand } from './logits.js';
+import { pullCommand } from './pull.js';
 import { tokenizeCommand } from './tokenize.js';
 import { trainCommand } from './train.js';
 
@@ -12,6 +13,7 @@ export const COMMANDS: Command[] = [
   logitsCommand,
   tokenizeCommand,
   infoCommand,
+  pullCommand,
   convertCommand,
   trainCommand,
 ];

@@ -63,7 +63,7 @@ export class HeaderReader {
   /** A u64 that must fit a JS number and not exceed `max` (a count or size bounded by the file). */
   count(what: string, max: number): number {
     const v = this.u64(what);
-    if (v > BigInt(max)) throw new JambaUserError(`${this.path}: ${what} is ${v}, more than the file can hold (corrupt GGUF header?)`);
+    if (v > BigInt(max)) throw new JambaUserError(`${this.path}: ${what} is ${v}, more than a file of ${this.size} bytes can hold (truncated or corrupt GGUF header?)`);
     return Number(v);
   }
 

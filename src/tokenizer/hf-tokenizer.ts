@@ -11,6 +11,10 @@
  *  - `add_special_tokens` follows tokenizer.json's post-processor only, ignoring tokenizer_config.json's
  *    add_bos_token/add_eos_token (transformers rewrites the post-processor from them): when the config
  *    gives them we add BOS/EOS ourselves.
+ * Known and left as is: its ByteFallback decoder turns an invalid run of byte tokens into one U+FFFD
+ * per maximal invalid subsequence (TextDecoder), where the Rust crate writes one U+FFFD per byte token
+ * of the whole run (so [<0xE2>,<0x82>,<0xAC>,<0xFF>] is "€\uFFFD" here, four U+FFFD in Rust). Only
+ * malformed byte sequences differ.
  */
 import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
 import { JambaUserError } from '../errors.js';

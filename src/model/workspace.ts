@@ -2,34 +2,22 @@
  * Scratch buffers for one forward pass, reused across calls: a buffer grows when a call needs more
  * than any earlier one and is never freed, so the steady-state decode loop allocates nothing.
  */
-export class Workspace {
-  private readonly bufs = new Map<string, Float32Array>();
+type Typed = Float32Array | Float64Array | Int32Array;
 
-  /** A buffer of at least `n` floats (contents undefined), as an exact-length view. */
-  get(name: string, n: number): Float32Array {
-    let b = this.bufs.get(name);
+export class Workspace {
+  private readonly bufs = new Map<string, Typed>();
+
+  private take<A extends Typed>(name: string, n: number, make: (n: number) => A): A {
+    let b = this.bufs.get(name) as A | undefined;
     if (!b || b.length < n) {
-      b = new Float32Array(Math.max(n, b ? b.length * 2 : 0));
+      b = make(Math.max(n, b ? b.length * 2 : 0));
       this.bufs.set(name, b);
     }
-    return b.length === n ? b : b.subarray(0, n);
+    return (b.length === n ? b : b.subarray(0, n)) as A;
   }
 
-  /** An Int32Array of at least n entries, exact-length view. */
-  private readonly ints = new Map<string, Int32Array>();
-  getInt(name: string, n: number): Int32Array {
-    let b = this.ints.get(name);
-    if (!b || b.length < n) {
-      b = new Int32Array(Math.max(n, b ? b.length * 2 : 0));
-      this.ints.set(name, b);
-    }
-    return b.length === n ? b : b.subarray(0, n);
-  }
-
-  private readonly f64 = new Map<string, Float64Array>();
-  getF64(name: string, n: number): Float64Array {
-    let b = this.f64.get(name);
-    if (!b || b.length < n) { b = new Float64Array(n); this.f64.set(name, b); }
-    return b.length === n ? b : b.subarray(0, n);
-  }
+  /** A float32 buffer of exactly `n` entries (contents undefined). */
+  get(name: string, n: number): Float32Array { return this.take(name, n, (k) => new Float32Array(k)); }
+  getInt(name: string, n: number): Int32Array { return this.take(name, n, (k) => new Int32Array(k)); }
+  getF64(name: string, n: number): Float64Array { return this.take(name, n, (k) => new Float64Array(k)); }
 }

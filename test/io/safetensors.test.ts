@@ -112,3 +112,26 @@ test('corrupt files fail with a clear error naming file and tensor', () => {
   userError(() => new SafetensorsFile(write('json.safetensors', new Uint8Array([...header({}).subarray(0, 8), 123, 34, 120]))), /header is not valid JSON|does not fit/);
   userError(() => new SafetensorsFile(join(dir, 'missing.safetensors')), /cannot open .*missing\.safetensors: ENOENT/);
 });
+
+test('F16 and BF16 checkpoints compute exactly what their decoded F32 values compute', async () => {
+  const { writeRandomModel } = await import('../../src/model/random.js');
+  const cfg = { model_type: 'jamba', hidden_size: 32, intermediate_size: 40, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1, vocab_size: 97, mamba_d_state: 4, mamba_d_conv: 4, num_experts: 2, num_experts_per_tok: 1, attn_layer_period: 2, attn_layer_offset: 1, initializer_range: 0.2 };
+  for (const dtype of ['f16', 'bf16'] as const) {
+    const dir = tmp();
+    writeRandomModel(dir, cfg, { seed: 3, dtype });
+    // The same values, decoded to F32 by our decoder and stored as F32.
+    const st = new SafetensorsFile(join(dir, 'model.safetensors'));
+    const names = [...st.entries.keys()];
+    assert.ok(names.some((n) => st.entries.get(n)!.dtype === dtype));
+    const f32dir = tmp();
+    writeSafetensors(join(f32dir, 'model.safetensors'), names.map((n) => { const w = st.read(n); return f32Weight(n, w.shape, toF32(w)); }));
+    st.close();
+    copyFileSync(join(dir, 'config.json'), join(f32dir, 'config.json'));
+    const ids = [4, 50, 96, 3, 11];
+    const a = await loadModel(dir, new RefBackend());
+    const b = await loadModel(f32dir, new RefBackend());
+    const la = a.forward([{ memory: a.newSequence(), tokens: ids }], { logits: 'all' });
+    const lb = b.forward([{ memory: b.newSequence(), tokens: ids }], { logits: 'all' });
+    assert.equal(maxAbsDiff(la, lb), 0, dtype);
+  }
+});

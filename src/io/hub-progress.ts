@@ -38,10 +38,13 @@ export function createProgress(total: number, already: number, opts: ProgressOpt
     format: `${opts.label ? opts.label + ' ' : ''}{file} |{bar}| {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted}`,
     formatValue: (v, o, type) => (type === 'value' || type === 'total' ? formatSize(Number(v)) : cliProgress.Format.ValueFormat(v, o, type)),
     barsize: 25,
+    // Leave the terminal's modes alone (cursor, wrapping: the line is trimmed to its width instead), so
+    // there is nothing to restore, and no SIGINT handler: Ctrl-C must still stop a pull at once (the
+    // partial file is kept and resumed next time).
     hideCursor: null,
     linewrap: true,
+    gracefulExit: false,
     etaBuffer: 50,
-    gracefulExit: true,
   });
   const t0 = Date.now();
   let value = already;

@@ -9,12 +9,12 @@
  *   Errors carry X-Error-Code: RepoNotFound (401 without a token, 404 with one), RevisionNotFound,
  *   EntryNotFound (404), GatedRepo (401 without a token, 403 with a wrong one).
  *
- * Knobs for failure tests: `drop` (send N body bytes, then cut the connection, K times), `ignoreRange`,
- * `corrupt`. Every request is logged. Also `jambaAsync`: the CLI as a child process without blocking
+ * Knobs for failure tests: `drop` (send N body bytes, then cut the connection, K times), `slow`,
+ * `ignoreRange`, `corrupt`. Every request is logged. Also `jambaAsync`: the CLI as a child process without blocking
  * this process's event loop (the fake Hub lives in it).
  */
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,6 +46,8 @@ export class FakeHub {
   readonly requests: LoggedRequest[] = [];
   /** file path → cut the connection after `after` body bytes, `times` more times. */
   readonly drop = new Map<string, { after: number; times: number }>();
+  /** file path → send its bytes in `chunk`-byte pieces `delayMs` apart (to interrupt a download by hand). */
+  readonly slow = new Map<string, { chunk: number; delayMs: number }>();
   /** Answer ranged GETs with the whole file (200), as some servers do. */
   ignoreRange = false;
   /** Serve these files with one byte flipped (their ETag still the true sha256). */
@@ -181,6 +183,19 @@ export class FakeHub {
       s.write(data.subarray(0, drop.after), () => setTimeout(() => s.socket?.destroy(), 20));
       return;
     }
+    const slow = this.slow.get(path);
+    if (slow) {
+      let at = 0;
+      const next = (): void => {
+        if (s.destroyed) return;
+        if (at >= data.length) { s.end(); return; }
+        s.write(data.subarray(at, at + slow.chunk));
+        at += slow.chunk;
+        setTimeout(next, slow.delayMs);
+      };
+      next();
+      return;
+    }
     s.end(data);
   }
 }
@@ -201,15 +216,16 @@ export function hubEnv(hub: FakeHub | string, cache: string, extra: Record<strin
 }
 
 /** Runs `jamba` as a child process without blocking the event loop (the fake Hub must keep answering). */
-export function jambaAsync(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CliResult> {
+export function jambaAsync(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000, onStart?: (p: ChildProcess) => void): Promise<CliResult & { signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'jamba.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    onStart?.(p);
     let stdout = '';
     let stderr = '';
     p.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     p.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
     p.on('error', reject);
-    p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
+    p.on('close', (code, signal) => { clearTimeout(timer); resolve({ code: code ?? -1, signal, stdout, stderr }); });
   });
 }

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isUserError } from '../helpers/cli.js';
@@ -43,6 +43,32 @@ test('jamba pull prints the snapshot path; resumes a dropped connection; quiet w
   assert.ok(readFileSync(join(snap, 'model.safetensors')).equals(readFileSync(join(MOE, 'model.safetensors'))));
   assert.deepEqual(hub.gets(REPO, 'model.safetensors').map((g) => g.range), [undefined, 'bytes=700000-']);
   assert.ok(realpathSync(join(snap, 'config.json')).startsWith(join(cache, 'hub', 'models--ai21labs--tiny-jamba', 'blobs')));
+});
+
+test('a pull killed by Ctrl-C (SIGINT) leaves a partial file that the next pull continues with a Range request', async () => {
+  const cache = newCache();
+  const sha = hub.sha256Of(REPO, 'model.safetensors');
+  const part = join(cache, 'hub', 'models--ai21labs--tiny-jamba', 'blobs', `${sha}.incomplete`);
+  hub.slow.set('model.safetensors', { chunk: 32_768, delayMs: 25 });
+  let first;
+  try {
+    first = await jambaAsync(['pull', REPO], hubEnv(hub, cache), 30_000, (p) => {
+      const poll = setInterval(() => {
+        if ((statSync(part, { throwIfNoEntry: false })?.size ?? 0) >= 200_000) { clearInterval(poll); p.kill('SIGINT'); }
+      }, 10);
+      p.on('exit', () => clearInterval(poll));
+    });
+  } finally {
+    hub.slow.delete('model.safetensors');
+  }
+  assert.equal(first.signal, 'SIGINT', `the pull did not stop on SIGINT: ${JSON.stringify(first)}`);
+  const kept = statSync(part).size;
+  assert.ok(kept >= 200_000 && kept < 1_617_392, String(kept));
+  hub.requests.length = 0;
+  const second = await jambaAsync(['pull', REPO], hubEnv(hub, cache));
+  assert.equal(second.code, 0, second.stderr);
+  assert.deepEqual(hub.gets(REPO, 'model.safetensors').map((g) => g.range), [`bytes=${kept}-`]);
+  assert.ok(readFileSync(join(second.stdout.trim(), 'model.safetensors')).equals(readFileSync(join(MOE, 'model.safetensors'))));
 });
 
 test('jamba generate --model owner/name downloads on demand, then runs offline from the cache', async () => {

@@ -14,3 +14,4 @@ export { writeSafetensors } from './io/safetensors-write.js';
 export { generateGreedy, type GreedyOptions, type GreedyResult } from './generate/greedy.js';
 export type { Weight } from './tensor/weight.js';
 export type { DType } from './tensor/dtype.js';
+export { pullModel, resolveModelRef, type PullOptions, type PulledModel } from './io/hub.js';

@@ -1,0 +1,165 @@
+/**
+ * Cross-check with llama.cpp (node-llama-cpp 3.21.1, CPU, KV cache F32, flash attention off, as
+ * ../shared/docs/llama-cpp-peer.md prescribes): llama.cpp loads the GGUFs jamba-ts writes for every
+ * reference model it can express, and its next-token log-probabilities for the same ids agree with
+ * jamba-ts's on the same file.
+ *
+ * llama.cpp exposes probabilities, not logits, so log-probabilities are compared (a logit difference
+ * that is the same for every token of a position cancels; any other shows).
+ *
+ * Quantised files: llama.cpp's CPU kernels quantise the activations too (to Q8_0 / Q8_K blocks, F16 for
+ * F16 weights) before each dot product, which jamba-ts does not. On these tiny random fixtures that
+ * alone moves log-probs by a mean of ~0.02–0.04 (max ~1 where a near-tie flips an MoE route): measured
+ * as llama.cpp on the Q8_0 file vs llama.cpp on an F32 file holding exactly the dequantised Q8_0
+ * weights. So for Q8_0 the test asserts two things:
+ *  1. both engines compute the same function of the same weights: jamba-ts on the Q8_0 file vs llama.cpp
+ *     on the F32 file of its dequantised weights, within 1e-4;
+ *  2. llama.cpp reads our Q8_0 bytes as we do: llama.cpp on the Q8_0 file vs jamba-ts on it, mean
+ *     |Δ log p| < 0.1 and top-1 agreement ≥ 50% — a decoding mismatch (a wrong scale, sign or block
+ *     order) makes the outputs unrelated (mean |Δ log p| of order 1, top-1 agreement near chance, 1/512).
+ *     Measured: mean 0.02–0.05; top-1 0.78 (jamba-v0.1-layout: 16 experts, many near-tie routes and
+ *     small top-2 gaps) to 0.91 (hybrid-moe) — the same as llama.cpp on its own Q8_0 file vs its own
+ *     F32 evaluation of the same weights.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getLlama, LlamaLogLevel, type ControlledEvaluateInputItem, type Llama, type Token } from 'node-llama-cpp';
+import { SafetensorsFile, SafetensorsSource } from '../../src/io/safetensors.js';
+import type { Checkpoint } from '../../src/io/source.js';
+import { convertCheckpoint } from '../../src/io/convert.js';
+import type { ConvertType } from '../../src/io/convert-types.js';
+import { openGgufCheckpoint } from '../../src/io/gguf/index.js';
+import { parseConfig } from '../../src/model/config.js';
+import { JambaModel } from '../../src/model/jamba.js';
+import { loadWeights } from '../../src/model/weights.js';
+import { RefBackend } from '../../src/backends/ref/index.js';
+import { referenceCases, referenceDir } from '../helpers/reference.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'jamba-llama-cpp-test-'));
+let llamaP: Promise<Llama> | null = null;
+const llama = () => (llamaP ??= getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error }));
+after(async () => { if (llamaP) await (await llamaP).dispose(); });
+
+function openHf(name: string): Checkpoint {
+  const folder = referenceDir(name);
+  return {
+    config: JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>,
+    tensors: new SafetensorsSource(folder, [new SafetensorsFile(join(folder, 'model.safetensors'))]),
+    folder,
+  };
+}
+
+function convert(ck: Checkpoint, tag: string, type: ConvertType): string {
+  const path = join(dir, `${tag}-${type}.gguf`);
+  try {
+    convertCheckpoint(ck, path, type);
+  } finally {
+    ck.tensors.close?.();
+  }
+  return path;
+}
+
+/** Log-probabilities [T, V] of every position, one sequence at a time. */
+type LogProbs = Float64Array[];
+
+async function llamaCppLogProbs(path: string, seqs: number[][], V: number): Promise<LogProbs[]> {
+  const model = await (await llama()).loadModel({ modelPath: path });
+  const ctx = await model.createContext({
+    contextSize: 512, batchSize: 512, threads: 2, flashAttention: false,
+    experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32',
+  });
+  try {
+    const seq = ctx.getSequence();
+    const out: LogProbs[] = [];
+    for (const ids of seqs) {
+      await seq.clearHistory();
+      // Temperature 1 and no top-k/top-p/min-p: the probabilities are the softmax of the raw logits.
+      const input = ids.map((t): ControlledEvaluateInputItem => [t as Token, { generateNext: { probabilities: true, options: { temperature: 1, topK: 0, topP: 1, minP: 0 } } }]);
+      const res = await seq.controlledEvaluate(input);
+      out.push(res.map((r, p) => {
+        const probs = r?.next?.probabilities;
+        assert.ok(probs && probs.size === V, `llama.cpp gave ${probs?.size} probabilities at position ${p}, expected ${V}`);
+        const row = new Float64Array(V);
+        for (const [tok, pr] of probs) row[tok] = Math.log(pr);
+        return row;
+      }));
+    }
+    return out;
+  } finally {
+    await ctx.dispose();
+    await model.dispose();
+  }
+}
+
+function jambaTsLogProbs(path: string, seqs: number[][]): LogProbs[] {
+  const ck = openGgufCheckpoint(path);
+  const config = parseConfig(ck.config, path);
+  const m = new JambaModel(config, loadWeights(config, ck.tensors), new RefBackend());
+  ck.tensors.close?.();
+  const V = config.vocabSize;
+  return seqs.map((ids) => {
+    const logits = m.forward([{ memory: m.newSequence(), tokens: ids }], { logits: 'all' });
+    return ids.map((_, p) => {
+      const row = logits.subarray(p * V, (p + 1) * V);
+      let mx = -Infinity;
+      for (const v of row) mx = Math.max(mx, v);
+      let s = 0;
+      for (const v of row) s += Math.exp(v - mx);
+      const lse = mx + Math.log(s);
+      return Float64Array.from(row, (v) => v - lse);
+    });
+  });
+}
+
+interface Cmp { max: number; mean: number; top1: number }
+
+function compare(a: LogProbs[], b: LogProbs[]): Cmp {
+  let max = 0, sum = 0, n = 0, same = 0, rows = 0;
+  const argmax = (r: Float64Array) => r.reduce((bi, v, i) => (v > r[bi]! ? i : bi), 0);
+  a.forEach((seq, s) => seq.forEach((ra, p) => {
+    const rb = b[s]![p]!;
+    for (let i = 0; i < ra.length; i++) {
+      const d = Math.abs(ra[i]! - rb[i]!);
+      max = Math.max(max, Number.isNaN(d) ? Infinity : d);
+      sum += d;
+      n++;
+    }
+    same += argmax(ra) === argmax(rb) ? 1 : 0;
+    rows++;
+  }));
+  return { max, mean: sum / n, top1: same / rows };
+}
+
+const seqsOf = (cfg: string, names?: string[]) =>
+  referenceCases(cfg).filter((c) => !names || names.includes(c.name)).flatMap((c) => c.input_ids);
+
+for (const cfg of ['hybrid-moe', 'jamba-v0.1-layout', 'bf16-weights']) {
+  test(`${cfg}: llama.cpp and jamba-ts agree on the F32 GGUF jamba-ts writes`, async () => {
+    const path = convert(openHf(cfg), cfg, 'f32');
+    const seqs = seqsOf(cfg);
+    const ours = jambaTsLogProbs(path, seqs);
+    const theirs = await llamaCppLogProbs(path, seqs, ours[0]![0]!.length);
+    const c = compare(ours, theirs);
+    assert.ok(c.max < 1e-4, `max |Δ log p| ${c.max}`);
+    assert.equal(c.top1, 1);
+  });
+}
+
+for (const cfg of ['hybrid-moe', 'jamba-v0.1-layout']) {
+  test(`${cfg}: llama.cpp and jamba-ts agree on the Q8_0 GGUF jamba-ts writes (tolerance in the file header)`, async () => {
+    const q8 = convert(openHf(cfg), cfg, 'q8_0');
+    const deq = convert(openGgufCheckpoint(q8), `${cfg}-q8-dequantised`, 'f32');
+    const seqs = seqsOf(cfg, ['short', 'batch2']);
+    const ours = jambaTsLogProbs(q8, seqs);
+    const V = ours[0]![0]!.length;
+    const sameWeights = compare(ours, await llamaCppLogProbs(deq, seqs, V));
+    assert.ok(sameWeights.max < 1e-4, `jamba-ts(Q8_0) vs llama.cpp(F32 of the same weights): max |Δ log p| ${sameWeights.max}`);
+    const direct = compare(ours, await llamaCppLogProbs(q8, seqs, V));
+    assert.ok(direct.mean < 0.1, `jamba-ts vs llama.cpp on the Q8_0 file: mean |Δ log p| ${direct.mean}`);
+    assert.ok(direct.top1 >= 0.5, `jamba-ts vs llama.cpp on the Q8_0 file: top-1 agreement ${direct.top1}`);
+    console.log(`${cfg} Q8_0: same weights max |Δ log p| ${sameWeights.max.toExponential(2)}; same file mean ${direct.mean.toExponential(2)}, max ${direct.max.toExponential(2)}, top-1 ${direct.top1.toFixed(3)}`);
+  });
+}

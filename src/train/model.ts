@@ -22,6 +22,10 @@ import type { Param, ParamSet } from './params.js';
 import type { Arr } from './tensor.js';
 import { alloc } from './tensor.js';
 
+function blockName(b: TrainBlock): string {
+  return b instanceof MambaBlock ? 'mamba' : b instanceof AttentionBlock ? 'attention' : b instanceof MoeBlock ? 'moe' : 'mlp';
+}
+
 interface LayerT { inNorm: Param; ffNorm: Param; mixer: TrainBlock; ffn: TrainBlock }
 interface Tape { ids: Int32Array; ctx: BatchCtx; xs: Arr[]; rs: Arr[]; final: Arr; rFinal: Arr; dlogits: Arr | null }
 
@@ -44,6 +48,16 @@ export class TrainModel {
   private readonly lmHead: Param;
   private readonly finalNorm: Param;
   private tape: Tape | null = null;
+  /** When set, milliseconds spent per part ('mamba.fwd', 'moe.bwd', 'lm_head.fwd', …) accumulate here. */
+  timings: Map<string, number> | null = null;
+
+  private time<T>(key: string, f: () => T): T {
+    if (!this.timings) return f();
+    const t0 = performance.now();
+    const r = f();
+    this.timings.set(key, (this.timings.get(key) ?? 0) + performance.now() - t0);
+    return r;
+  }
 
   constructor(readonly params: ParamSet) {
     const c = params.config;
@@ -84,7 +98,7 @@ export class TrainModel {
       for (const [norm, block] of [[l.inNorm, l.mixer], [l.ffNorm, l.ffn]] as const) {
         const a = alloc(dt, M * H), r = alloc(dt, M);
         rmsFwd(rows(a), rows(x), norm.data, r, M, H, ctx.eps);
-        const out = block.forward(ctx, a);
+        const out = this.time(`${blockName(block)}.fwd`, () => block.forward(ctx, a));
         for (let i = 0; i < M * H; i++) out[i] += x[i]!;
         x = out; xs.push(x); rs.push(r);
       }
@@ -92,14 +106,14 @@ export class TrainModel {
     const final = alloc(dt, M * H), rFinal = alloc(dt, M);
     rmsFwd(rows(final), rows(x), this.finalNorm.data, rFinal, M, H, ctx.eps);
     const logits = alloc(dt, M * V);
-    linearFwd(logits, final, this.lmHead.data, null, M, H, V);
+    this.time('lm_head.fwd', () => linearFwd(logits, final, this.lmHead.data, null, M, H, V));
     const res: ForwardResult = { loss: NaN, ce: NaN, aux: 0, count: 0 };
     if (opts.logits) res.logits = logits;
     let dlogits: Arr | null = null;
     if (targets) {
       const scale = opts.lossScale ?? 1, grad = opts.grad ?? true;
       dlogits = grad ? alloc(dt, M * V) : null;
-      const ce = crossEntropy(logits, targets, M, V, dlogits, scale);
+      const ce = this.time('loss', () => crossEntropy(logits, targets, M, V, dlogits, scale));
       res.ce = ce.loss; res.count = ce.count;
       res.aux = auxLoss(this.moe, M, nE, k, grad ? cfg.routerAuxLossCoef : 0, scale);
       res.loss = res.ce + cfg.routerAuxLossCoef * res.aux;
@@ -117,7 +131,7 @@ export class TrainModel {
     const { H, V } = this.dims;
     const dt = this.params.dtype;
     const dFinal = alloc(dt, M * H);
-    linearBwd(dFinal, this.lmHead.grad, null, tp.dlogits, tp.final, this.lmHead.data, M, H, V);
+    this.time('lm_head.bwd', () => linearBwd(dFinal, this.lmHead.grad, null, tp.dlogits!, tp.final, this.lmHead.data, M, H, V));
     let dx = alloc(dt, M * H);
     rmsBwd(rows(dx), this.finalNorm.grad, rows(dFinal), rows(xs[xs.length - 1]!), this.finalNorm.data, tp.rFinal, M, H);
     let s = xs.length - 1;
@@ -126,7 +140,7 @@ export class TrainModel {
       for (const [norm, block] of [[l.ffNorm, l.ffn], [l.inNorm, l.mixer]] as const) {
         s--;
         const da = alloc(dt, M * H);
-        block.backward(ctx, dx, da);
+        this.time(`${blockName(block)}.bwd`, () => block.backward(ctx, dx, da));
         // x_s+1 = x_s + block(norm(x_s)): the residual passes dx through; the branch adds norm's backward
         rmsBwd(rows(dx), norm.grad, rows(da), rows(xs[s]!), norm.data, rs[s]!, M, H);
       }

@@ -7,6 +7,8 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createBackend } from '../backends/index.js';
+import type { BackendKind } from '../backends/index.js';
 import { JambaUserError } from '../errors.js';
 import { writeSafetensors } from '../io/safetensors-write.js';
 import { configToHf, parseConfig } from '../model/config.js';
@@ -24,6 +26,7 @@ import { linePlotSvg } from './plot.js';
 import { Progress } from './progress.js';
 import type { Recipe } from './recipe.js';
 import { lrAt } from './schedule.js';
+import { useMatmulBackend } from './ops/linear.js';
 import { trainStep } from './step.js';
 import type { MicroBatch } from './step.js';
 import { BpeEncoder } from './tokenizer/bpe-encode.js';
@@ -42,6 +45,9 @@ export interface TrainRunOptions {
   maxSteps?: number;
   /** Progress output (default stderr); null for silence. */
   out?: NodeJS.WriteStream | null;
+  /** Where float32 matmuls run (default 'auto': the native kernels when the addon loads). */
+  backend?: BackendKind;
+  threads?: number;
 }
 
 export interface TrainResult { config: JambaConfig; history: HistoryPoint[]; step: number; valLoss: number | undefined; params: number; tokensPerSecond: number }
@@ -125,6 +131,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   const splits: Splits = tokenizeSplits(docs, tok.encode, tok.bos, tok.eos, tr.valFraction);
   log(`data: ${splits.trainDocs} training documents (${splits.train.length} tokens), ${splits.valDocs} held out (${splits.val.length} tokens)`);
 
+  useMatmulBackend(createBackend(o.backend ?? 'auto', o.threads));
   const ps = new ParamSet(config, 'f32');
   initParams(ps, tr.seed);
   const model = new TrainModel(ps);

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { JambaUserError } from '../../errors.js';
 import { parseRecipe } from '../../train/recipe.js';
 import { runTraining } from '../../train/trainer.js';
+import type { BackendKind } from '../../backends/index.js';
+import { MODEL_RUN_FLAGS } from '../command.js';
 import type { Command } from '../command.js';
 
 export const trainCommand: Command = {
@@ -22,6 +24,7 @@ export const trainCommand: Command = {
     'max-steps': { type: 'string', value: '<n>', description: 'stop after n steps in this run (the schedule keeps --steps)' },
     seed: { type: 'string', value: '<n>', description: 'seed for init and data order (overrides training.seed)' },
     quiet: { type: 'boolean', description: 'no progress output' },
+    ...MODEL_RUN_FLAGS,
   },
   async run(f) {
     const cfgPath = f.requireString('config');
@@ -40,6 +43,7 @@ export const trainCommand: Command = {
     const r = await runTraining({
       recipe, dataFiles: data, outDir: out, tokenizer: f.string('tokenizer'), resume: f.bool('resume'),
       maxSteps: f.int('max-steps', { min: 1 }), out: f.bool('quiet') ? null : process.stderr,
+      backend: f.string('backend') as BackendKind, threads: f.int('threads', { min: 1 }),
     });
     const last = r.history[r.history.length - 1];
     process.stdout.write(JSON.stringify({ out, step: r.step, loss: last?.loss, val_loss: r.valLoss, parameters: r.params, tokens_per_second: Math.round(r.tokensPerSecond) }) + '\n');

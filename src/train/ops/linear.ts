@@ -4,10 +4,49 @@
  * Rows are processed four at a time so each weight row is read once per four tokens. Backward
  * functions accumulate (+=) into their outputs, so residual branches and tied weights just add up.
  */
+import type { Backend } from '../../backends/backend.js';
+import type { Weight } from '../../tensor/weight.js';
 import type { Arr } from '../tensor.js';
+
+// ---- optional fast path: float32 matmuls on an inference Backend (the native kernels)
+
+let fast: Backend | null = null;
+
+/**
+ * Routes float32 linear forwards and backwards through `be.matmul` (y = x·Wᵀ): the backward uses
+ * transposed copies, dx = dy·(Wᵀ)ᵀ and dW = (dyᵀ)·(xᵀ)ᵀ. Float64 arrays always take the loops below.
+ */
+export function useMatmulBackend(be: Backend | null): void {
+  fast = be;
+}
+
+const asWeight = (a: Float32Array, rows: number, cols: number): Weight =>
+  ({ name: 'train', dtype: 'f32', shape: [rows, cols], data: new Uint8Array(a.buffer, a.byteOffset, rows * cols * 4) });
+
+/** out[c, r] = a[r, c] for a [rows, cols]. */
+function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  const BS = 32;
+  for (let r0 = 0; r0 < rows; r0 += BS) {
+    const r1 = Math.min(rows, r0 + BS);
+    for (let c0 = 0; c0 < cols; c0 += BS) {
+      const c1 = Math.min(cols, c0 + BS);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = a[r * cols + c]!;
+    }
+  }
+  return out;
+}
+
+function f32s(...a: (Arr | null)[]): boolean {
+  return fast !== null && a.every((x) => x === null || x instanceof Float32Array);
+}
 
 /** y[M, nOut] = x[M, nIn]·W[nOut, nIn]ᵀ (+ b[nOut]). Overwrites y. */
 export function linearFwd(y: Arr, x: Arr, W: Arr, b: Arr | null, M: number, nIn: number, nOut: number): void {
+  if (f32s(y, x, W, b) && M > 0) {
+    fast!.matmul(y.subarray(0, M * nOut) as Float32Array, x as Float32Array, asWeight(W as Float32Array, nOut, nIn), M, b as Float32Array | null);
+    return;
+  }
   let t = 0;
   for (; t + 4 <= M; t += 4) {
     const x0 = t * nIn, x1 = x0 + nIn, x2 = x1 + nIn, x3 = x2 + nIn;
@@ -36,6 +75,12 @@ export function linearFwd(y: Arr, x: Arr, W: Arr, b: Arr | null, M: number, nIn:
 
 /** dx[M, nIn] += dy[M, nOut]·W[nOut, nIn]. */
 export function linearBwdInput(dx: Arr, dy: Arr, W: Arr, M: number, nIn: number, nOut: number): void {
+  if (f32s(dx, dy, W) && M > 0) {
+    const tmp = new Float32Array(M * nIn);
+    fast!.matmul(tmp, dy as Float32Array, asWeight(transpose(W as Float32Array, nOut, nIn), nIn, nOut), M);
+    for (let i = 0; i < M * nIn; i++) dx[i] += tmp[i]!;
+    return;
+  }
   let t = 0;
   for (; t + 4 <= M; t += 4) {
     const d0 = t * nIn, d1 = d0 + nIn, d2 = d1 + nIn, d3 = d2 + nIn;
@@ -63,6 +108,14 @@ export function linearBwdInput(dx: Arr, dy: Arr, W: Arr, M: number, nIn: number,
 
 /** dW[nOut, nIn] += dy[M, nOut]ᵀ·x[M, nIn]; db[nOut] += Σ_t dy[t]. */
 export function linearBwdWeight(dW: Arr, db: Arr | null, dy: Arr, x: Arr, M: number, nIn: number, nOut: number): void {
+  if (f32s(dW, db, dy, x) && M > 0) {
+    const dyT = transpose(dy as Float32Array, M, nOut), xT = transpose(x as Float32Array, M, nIn);
+    const tmp = new Float32Array(nOut * nIn);
+    fast!.matmul(tmp, dyT, asWeight(xT, nIn, M), nOut);
+    for (let i = 0; i < nOut * nIn; i++) dW[i] += tmp[i]!;
+    if (db) for (let o = 0; o < nOut; o++) { let s = 0; for (let t = 0; t < M; t++) s += dyT[o * M + t]!; db[o] += s; }
+    return;
+  }
   for (let o = 0; o < nOut; o++) {
     const wo = o * nIn;
     let t = 0;

@@ -37,6 +37,7 @@ import { JambaModel } from '../../src/model/jamba.js';
 import { loadWeights } from '../../src/model/weights.js';
 import { RefBackend } from '../../src/backends/ref/index.js';
 import { referenceCases, referenceDir } from '../helpers/reference.js';
+import { perplexity } from '../../src/cli/commands/perplexity.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jamba-llama-cpp-test-'));
 let llamaP: Promise<Llama> | null = null;
@@ -163,3 +164,29 @@ for (const cfg of ['hybrid-moe', 'jamba-v0.1-layout']) {
     console.log(`${cfg} Q8_0: same weights max |Δ log p| ${sameWeights.max.toExponential(2)}; same file mean ${direct.mean.toExponential(2)}, max ${direct.max.toExponential(2)}, top-1 ${direct.top1.toFixed(3)}`);
   });
 }
+
+test('jamba perplexity equals llama-perplexity\'s definition computed from llama.cpp\'s log-probs on the same F32 GGUF', async () => {
+  const path = convert(openHf('hybrid-moe'), 'ppl', 'f32');
+  // 3 chunks of 64 plus a dropped tail; ids drawn from the fixtures' prompts.
+  const pool = referenceCases('hybrid-moe').flatMap((c) => c.input_ids.flat());
+  const tokens = Array.from({ length: 3 * 64 + 17 }, (_, i) => pool[(i * 7) % pool.length]!);
+  const nCtx = 64, first = nCtx / 2, bos = 1;
+  const chunks = [0, 1, 2].map((i) => { const c = tokens.slice(i * nCtx, (i + 1) * nCtx); c[0] = bos; return c; });
+  const lp = await llamaCppLogProbs(path, chunks, 512);
+  let nll = 0, count = 0;
+  lp.forEach((rows, i) => {
+    for (let j = first; j < nCtx - 1; j++) { nll -= rows[j]![tokens[i * nCtx + j + 1]!]!; count++; }
+  });
+  const want = Math.exp(nll / count);
+  const ck = openGgufCheckpoint(path);
+  const config = parseConfig(ck.config, path);
+  const m = new JambaModel(config, loadWeights(config, ck.tensors), new RefBackend());
+  const running: number[] = [];
+  const got = perplexity(m, tokens, nCtx, bos, (_i, _n, p) => running.push(p));
+  assert.equal(got.chunks, 3);
+  assert.equal(got.scored, 3 * (nCtx - 1 - first));
+  assert.ok(Math.abs(got.ppl - want) / want < 1e-5, `jamba-ts PPL ${got.ppl} vs llama.cpp-definition PPL ${want}`);
+  assert.equal(running.length, 3);
+  assert.equal(running[2], got.ppl);
+  assert.throws(() => perplexity(m, tokens.slice(0, 100), nCtx, bos), /needs at least 128/);
+});

@@ -1,6 +1,7 @@
 /** The list of CLI commands, in the order `jamba --help` shows them. */
 import type { Command } from '../command.js';
 import { convertCommand } from './convert.js';
+import { perplexityCommand } from './perplexity.js';
 import { generateCommand } from './generate.js';
 import { infoCommand } from './info.js';
 import { logitsCommand } from './logits.js';
@@ -15,5 +16,6 @@ export const COMMANDS: Command[] = [
   infoCommand,
   pullCommand,
   convertCommand,
+  perplexityCommand,
   trainCommand,
 ];

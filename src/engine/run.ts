@@ -39,11 +39,11 @@ export class Run {
 
   get prefilling(): boolean { return this.pos < this.req.prompt.length; }
 
-  /** Checkpoint positions of the prompt: the caller's, every `every` tokens, and the prompt end. */
-  planStops(every: number, chunk: number): void {
+  /** Checkpoint positions of the prompt: `at` (e.g. message ends), every `every` tokens, the prompt end. */
+  planStops(every: number, chunk: number, at: readonly number[]): void {
     const L = this.req.prompt.length;
     const set = new Set<number>([L]);
-    for (const p of this.req.checkpointAt ?? []) if (Number.isInteger(p) && p > 0 && p < L) set.add(p);
+    for (const p of at) if (Number.isInteger(p) && p > 0 && p < L) set.add(p);
     if (every > 0) for (let p = every; p < L; p += every) set.add(p);
     this.stops = [...set].filter((p) => p > this.pos).sort((a, b) => a - b);
     this.chunk = chunk;

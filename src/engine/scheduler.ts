@@ -190,7 +190,9 @@ export class Engine {
         run.pos = run.cachedTokens = hit.length;
         this.counters.cachedTokens += hit.length;
       }
-      run.planStops(this.checkpointEvery, this.prefillChunk);
+      // Without a cache there is nothing to checkpoint: prefill pauses only at chunk ends.
+      if (this.cache && !run.req.noCache) run.planStops(this.checkpointEvery, this.prefillChunk, run.req.checkpointAt ?? []);
+      else run.planStops(0, this.prefillChunk, []);
       this.running.add(run);
       if (hit && hit.length === run.prompt.length) this.emit(run, hit.logits!);
     }

@@ -34,6 +34,11 @@ export interface OutputOptions {
   toolOpeners?: readonly string[];
   /** The last prompt ids, as left context for detokenising the first generated tokens. */
   context?: readonly number[];
+  /**
+   * Leave out whitespace before the first visible character (chat: templates such as Jamba's put a space
+   * between the role marker and the content, which the model generates but is not part of the message).
+   */
+  trimStart?: boolean;
 }
 
 export class TextOutput {
@@ -52,7 +57,10 @@ export class TextOutput {
     this.decoder = tok.streamDecoder({ skipSpecial: true, context: opts.context });
     this.criteria = new StopCriteria({ eosIds: opts.eosIds, stop: opts.stop });
     this.openers = opts.toolOpeners?.length ? new StopStrings(opts.toolOpeners) : null;
+    this.trimStart = opts.trimStart ?? false;
   }
+
+  private readonly trimStart: boolean;
 
   /** True once a tool-call opener was seen: the rest is held for parsing. */
   get inToolCall(): boolean {
@@ -93,6 +101,7 @@ export class TextOutput {
   }
 
   private emit(text: string): string {
+    if (this.trimStart && this.shown === '') text = text.trimStart();
     this.shown += text;
     return text;
   }

@@ -80,7 +80,7 @@ export async function respond(ctx: ServeContext, job: Job, req: IncomingMessage,
   const created = Math.floor(Date.now() / 1000);
   const chunkObject = job.kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
   const out = new TextOutput(tokenizer, {
-    eosIds: ctx.eosIds, stop: p.stop, context: job.prompt.slice(-4),
+    eosIds: ctx.eosIds, stop: p.stop, context: job.prompt.slice(-4), trimStart: job.kind === 'chat',
     toolOpeners: job.toolFormat ? OPENERS[job.toolFormat] : undefined,
   });
   const sse = p.stream ? new Sse(res) : null;
@@ -166,7 +166,7 @@ export async function respond(ctx: ServeContext, job: Job, req: IncomingMessage,
   const lp = p.logprobs !== undefined;
   let choice: Record<string, unknown>;
   if (job.kind === 'chat') {
-    const content = calls ? (parsed!.content || null) : parsed ? out.all : out.shown;
+    const content = calls ? (parsed!.content || null) : parsed ? out.all.trimStart() : out.shown;
     const message: Record<string, unknown> = { role: 'assistant', content };
     if (calls) message.tool_calls = calls;
     choice = { index: 0, message, logprobs: lp ? chatLogprobs(out.logprobs) : null, finish_reason: finish };

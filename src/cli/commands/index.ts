@@ -6,6 +6,7 @@ import { generateCommand } from './generate.js';
 import { infoCommand } from './info.js';
 import { logitsCommand } from './logits.js';
 import { pullCommand } from './pull.js';
+import { serveCommand } from './serve.js';
 import { tokenizeCommand } from './tokenize.js';
 import { trainCommand } from './train.js';
 
@@ -18,4 +19,5 @@ export const COMMANDS: Command[] = [
   convertCommand,
   perplexityCommand,
   trainCommand,
+  serveCommand,
 ];

@@ -66,7 +66,12 @@ static double dbl(args_t *a, size_t i) {
   return d;
 }
 
-static size_t dtype_bytes(int64_t dt) { return dt == JT_F32 ? 4 : 2; }
+/* bytes of one row of `cols` values of dtype `dt`; 0 if the type is unknown or cols is not whole blocks */
+static size_t row_bytes(int64_t dt, int64_t cols) {
+  int64_t qk, by;
+  if (!jt_dtype_block((int)dt, &qk, &by) || cols % qk) return 0;
+  return (size_t)(cols / qk * by);
+}
 
 /* matmul(y, x, w: Uint8Array, dtype, rows, cols, T, bias | null) */
 static napi_value op_matmul(napi_env env, napi_callback_info info) {
@@ -77,12 +82,13 @@ static napi_value op_matmul(napi_env env, napi_callback_info info) {
   int64_t dt = num(&A, 3), rows = num(&A, 4), cols = num(&A, 5), T = num(&A, 6);
   float *bias = f32_or_null(&A, 7, &nb);
   if (A.bad) return NULL;
-  REQUIRE(dt >= 0 && dt <= 2, "matmul: unsupported dtype code %lld", (long long)dt);
-  REQUIRE(rows >= 0 && cols >= 0 && T >= 0, "matmul: negative size");
-  REQUIRE((size_t)(rows * cols) * dtype_bytes(dt) <= nw, "matmul: weight has %zu bytes, need %lld rows x %lld cols", nw, (long long)rows, (long long)cols);
+  REQUIRE(rows >= 0 && cols >= 1 && T >= 0, "matmul: bad size");
+  size_t rb = row_bytes(dt, cols);
+  REQUIRE(rb, "matmul: dtype code %lld unknown or %lld columns not a whole number of its blocks", (long long)dt, (long long)cols);
+  REQUIRE((size_t)rows * rb <= nw, "matmul: weight has %zu bytes, need %lld rows x %lld cols", nw, (long long)rows, (long long)cols);
   REQUIRE((size_t)(T * cols) <= nx && (size_t)(T * rows) <= ny, "matmul: x or y shorter than T x cols / T x rows");
   REQUIRE(!bias || (size_t)rows <= nb, "matmul: bias shorter than rows");
-  jt_matmul_args m = { y, rows, x, cols, w, cols * (int64_t)dtype_bytes(dt), (int)dt, rows, cols, T, bias };
+  jt_matmul_args m = { y, rows, x, cols, w, (int64_t)rb, (int)dt, rows, cols, T, bias };
   K->matmul(&m);
   return NULL;
 }
@@ -111,8 +117,9 @@ static napi_value op_embed(napi_env env, napi_callback_info info) {
   uint8_t *table = (uint8_t *)arr(&A, 2, napi_uint8_array, &nt, 0);
   int64_t dt = num(&A, 3), cols = num(&A, 4);
   if (A.bad) return NULL;
-  REQUIRE(dt >= 0 && dt <= 2 && cols >= 1, "embed: bad dtype or cols");
-  size_t rb = (size_t)cols * dtype_bytes(dt), V = nt / rb;
+  size_t rb = cols >= 1 ? row_bytes(dt, cols) : 0;
+  REQUIRE(rb, "embed: dtype code %lld unknown or %lld columns not a whole number of its blocks", (long long)dt, (long long)cols);
+  size_t V = nt / rb;
   REQUIRE(ni * (size_t)cols <= no, "embed: out shorter than ids x cols");
   for (size_t t = 0; t < ni; t++) {
     REQUIRE(ids[t] >= 0 && (size_t)ids[t] < V, "token id %d is outside the vocabulary (0..%zu)", ids[t], V - 1);

@@ -44,6 +44,15 @@ static int has_avx512(void) {
 }
 #endif
 
+int jt_dtype_block(int dtype, int64_t *values, int64_t *bytes) {
+  static const int64_t v[JT_NDTYPES] = { 1, 1, 1, 32, 32, 32, 32, 32, 256, 256, 256 };
+  static const int64_t b[JT_NDTYPES] = { 4, 2, 2, 34, 18, 20, 22, 24, 144, 176, 210 };
+  if (dtype < 0 || dtype >= JT_NDTYPES) return 0;
+  *values = v[dtype];
+  *bytes = b[dtype];
+  return 1;
+}
+
 const jt_kernels *jt_kernels_named(const char *name) {
   if (!strcmp(name, "generic")) return &set_generic;
 #if JT_ISA_MAX >= JT_ISA_AVX2

@@ -23,8 +23,16 @@ extern "C" {
 #define JT_ISA_AVX2 2
 #define JT_ISA_AVX512 3
 
-/* Weight storage types the kernels decode in their inner loops (values match the binding). */
-typedef enum { JT_F32 = 0, JT_F16 = 1, JT_BF16 = 2 } jt_dtype;
+/* Weight storage types the kernels decode in their inner loops (values match the binding); the
+ * block types are llama.cpp's ggml-common.h layouts. */
+typedef enum {
+  JT_F32 = 0, JT_F16 = 1, JT_BF16 = 2,
+  JT_Q8_0 = 3, JT_Q4_0 = 4, JT_Q4_1 = 5, JT_Q5_0 = 6, JT_Q5_1 = 7, JT_Q4_K = 8, JT_Q5_K = 9, JT_Q6_K = 10,
+  JT_NDTYPES
+} jt_dtype;
+
+/* Values per block and bytes per block of a storage type (plain types: 1 value); 0 if unknown. */
+int jt_dtype_block(int dtype, int64_t *values, int64_t *bytes);
 typedef enum { JT_SILU = 0, JT_GELU = 1, JT_RELU = 2 } jt_act;
 
 /* Largest head dim and conv width the kernels accept (the binding checks). */
@@ -98,6 +106,9 @@ void jt_pool_shutdown(void);
 /* Runs fn over [0, n) in chunks of `grain` on every thread (the caller too) and returns when all are
  * done. Which thread runs which chunk varies; kernels never let that change a result. */
 void jt_parallel_for(int64_t n, int64_t grain, jt_task_fn fn, void *ctx);
+/* A 64-byte aligned buffer of at least `bytes` owned by the calling thread (slot 0 or 1); it grows
+ * when asked for more and is reused across calls, so steady-state ops allocate nothing. */
+void *jt_scratch(int slot, size_t bytes);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,17 @@
 #define JT_ISA JT_ISA_GENERIC
 #endif
 
+/* IEEE half → float, exact (scalar; used for block scales and the generic ISA). */
+static inline float jt_h2f(uint16_t h) {
+  uint32_t s = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, bits;
+  if (e == 0) {
+    float f = (float)m * (1.0f / 16777216.0f); /* subnormal: m·2^-24 */
+    return s ? -f : f;
+  }
+  bits = e == 31 ? (s | 0x7f800000u | (m << 13)) : (s | ((e + 112) << 23) | (m << 13));
+  float f; memcpy(&f, &bits, 4); return f;
+}
+
 #define JT_CAT2(a, b) a##_##b
 #define JT_CAT(a, b) JT_CAT2(a, b)
 
@@ -36,6 +47,8 @@ static inline vf vload_bf16(const void *p) {
   __m512i i = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)p));
   return _mm512_castsi512_ps(_mm512_slli_epi32(i, 16));
 }
+/* JT_W signed bytes → floats */
+static inline vf vcvt_i8(const int8_t *p) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)p))); }
 static inline vf vadd(vf a, vf b) { return _mm512_add_ps(a, b); }
 static inline vf vsub(vf a, vf b) { return _mm512_sub_ps(a, b); }
 static inline vf vmul(vf a, vf b) { return _mm512_mul_ps(a, b); }
@@ -56,6 +69,19 @@ static inline vf vfrexp(vf x, vf *e) {
   return _mm512_getmant_ps(x, _MM_MANT_NORM_p5_1, _MM_MANT_SIGN_src);
 }
 static inline float vsum(vf a) { return _mm512_reduce_add_ps(a); }
+/* 32-bit integer lanes, for unpacking quantised blocks */
+typedef __m512i vi;
+static inline vi vi_u8(const uint8_t *p) { return _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)p)); }
+static inline vi vi_and(vi a, int m) { return _mm512_and_si512(a, _mm512_set1_epi32(m)); }
+static inline vi vi_or(vi a, vi b) { return _mm512_or_si512(a, b); }
+static inline vi vi_srl(vi a, int s) { return _mm512_srl_epi32(a, _mm_cvtsi32_si128(s)); }
+static inline vi vi_sll(vi a, int s) { return _mm512_sll_epi32(a, _mm_cvtsi32_si128(s)); }
+/* lane l = bit (first + l) of w */
+static inline vi vi_bits(uint32_t w, int first) {
+  const __m512i idx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  return _mm512_and_si512(_mm512_srlv_epi32(_mm512_set1_epi32((int)w), _mm512_add_epi32(idx, _mm512_set1_epi32(first))), _mm512_set1_epi32(1));
+}
+static inline vf vi_tof(vi a) { return _mm512_cvtepi32_ps(a); }
 static inline float vmaxall(vf a) { return _mm512_reduce_max_ps(a); }
 
 #elif JT_ISA == JT_ISA_AVX2
@@ -72,6 +98,7 @@ static inline vf vload_bf16(const void *p) {
   __m256i i = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
   return _mm256_castsi256_ps(_mm256_slli_epi32(i, 16));
 }
+static inline vf vcvt_i8(const int8_t *p) { return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)p))); }
 static inline vf vadd(vf a, vf b) { return _mm256_add_ps(a, b); }
 static inline vf vsub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 static inline vf vmul(vf a, vf b) { return _mm256_mul_ps(a, b); }
@@ -105,6 +132,17 @@ static inline float vmaxall(vf a) {
   s = _mm_max_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
 }
+typedef __m256i vi;
+static inline vi vi_u8(const uint8_t *p) { return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p)); }
+static inline vi vi_and(vi a, int m) { return _mm256_and_si256(a, _mm256_set1_epi32(m)); }
+static inline vi vi_or(vi a, vi b) { return _mm256_or_si256(a, b); }
+static inline vi vi_srl(vi a, int s) { return _mm256_srl_epi32(a, _mm_cvtsi32_si128(s)); }
+static inline vi vi_sll(vi a, int s) { return _mm256_sll_epi32(a, _mm_cvtsi32_si128(s)); }
+static inline vi vi_bits(uint32_t w, int first) {
+  const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32((int)w), _mm256_add_epi32(idx, _mm256_set1_epi32(first))), _mm256_set1_epi32(1));
+}
+static inline vf vi_tof(vi a) { return _mm256_cvtepi32_ps(a); }
 
 #else /* generic: 8 lanes of plain C */
 #define JT_FN(name) JT_CAT(name, generic)
@@ -115,15 +153,6 @@ static inline vf vzero(void) { vf r; JT_LANES(r.v[l_] = 0.0f); return r; }
 static inline vf vset1(float a) { vf r; JT_LANES(r.v[l_] = a); return r; }
 static inline vf vload(const float *p) { vf r; memcpy(r.v, p, sizeof r.v); return r; }
 static inline void vstore(float *p, vf a) { memcpy(p, a.v, sizeof a.v); }
-static inline float jt_h2f(uint16_t h) {
-  uint32_t s = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, bits;
-  if (e == 0) {
-    float f = (float)m * (1.0f / 16777216.0f); /* subnormal: m·2^-24 */
-    return s ? -f : f;
-  }
-  bits = e == 31 ? (s | 0x7f800000u | (m << 13)) : (s | ((e + 112) << 23) | (m << 13));
-  float f; memcpy(&f, &bits, 4); return f;
-}
 static inline vf vload_f16(const void *p) {
   uint16_t h[JT_W]; memcpy(h, p, sizeof h); vf r; JT_LANES(r.v[l_] = jt_h2f(h[l_])); return r;
 }
@@ -132,6 +161,7 @@ static inline vf vload_bf16(const void *p) {
   JT_LANES({ uint32_t b = (uint32_t)h[l_] << 16; memcpy(&r.v[l_], &b, 4); });
   return r;
 }
+static inline vf vcvt_i8(const int8_t *p) { vf r; JT_LANES(r.v[l_] = (float)p[l_]); return r; }
 static inline vf vadd(vf a, vf b) { JT_LANES(a.v[l_] += b.v[l_]); return a; }
 static inline vf vsub(vf a, vf b) { JT_LANES(a.v[l_] -= b.v[l_]); return a; }
 static inline vf vmul(vf a, vf b) { JT_LANES(a.v[l_] *= b.v[l_]); return a; }
@@ -156,6 +186,14 @@ static inline float vmaxall(vf a) {
   for (int w = JT_W / 2; w > 0; w /= 2) for (int l = 0; l < w; l++) a.v[l] = a.v[l] > a.v[l + w] ? a.v[l] : a.v[l + w];
   return a.v[0];
 }
+typedef struct { int32_t v[JT_W]; } vi;
+static inline vi vi_u8(const uint8_t *p) { vi r; JT_LANES(r.v[l_] = p[l_]); return r; }
+static inline vi vi_and(vi a, int m) { JT_LANES(a.v[l_] &= m); return a; }
+static inline vi vi_or(vi a, vi b) { JT_LANES(a.v[l_] |= b.v[l_]); return a; }
+static inline vi vi_srl(vi a, int s) { JT_LANES(a.v[l_] = (int32_t)((uint32_t)a.v[l_] >> s)); return a; }
+static inline vi vi_sll(vi a, int s) { JT_LANES(a.v[l_] = (int32_t)((uint32_t)a.v[l_] << s)); return a; }
+static inline vi vi_bits(uint32_t w, int first) { vi r; JT_LANES(r.v[l_] = (int32_t)((w >> (first + l_)) & 1)); return r; }
+static inline vf vi_tof(vi a) { vf r; JT_LANES(r.v[l_] = (float)a.v[l_]); return r; }
 #endif
 
 /* Partial vectors: the first n (< JT_W) lanes from memory, the rest zero; and the matching store. */

@@ -136,3 +136,15 @@ int jt_pool_init(int threads) {
 }
 
 int jt_pool_threads(void) { return P.nthreads; }
+
+static _Thread_local struct { void *p; size_t n; } scratch[2];
+
+void *jt_scratch(int slot, size_t bytes) {
+  if (scratch[slot].n < bytes) {
+    size_t n = (bytes + 4095) & ~(size_t)4095;
+    free(scratch[slot].p);
+    scratch[slot].p = aligned_alloc(64, n);
+    scratch[slot].n = scratch[slot].p ? n : 0;
+  }
+  return scratch[slot].p;
+}

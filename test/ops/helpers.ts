@@ -53,8 +53,12 @@ export function nativeBackend(): NativeBackend | null {
   return native;
 }
 
+/** Why native tests skip here, or false when they run; with JAMBA_REQUIRE_NATIVE=1 (CI) a missing addon throws. */
 export function skipReason(): string | false {
-  return nativeBackend() ? false : `native addon not built (${nativeLoadError()}); run 'npx node-gyp rebuild'`;
+  if (nativeBackend()) return false;
+  const why = `native addon not built (${nativeLoadError()}); run 'npm run build:native'`;
+  if (process.env.JAMBA_REQUIRE_NATIVE === '1') throw new Error(why);
+  return why;
 }
 
 /** Instruction sets this build and CPU run, best last. */

@@ -39,7 +39,7 @@ test('native matmul matches the reference on odd shapes, every dtype and ISA', {
         for (const T of TS) {
           k++;
           const w = randWeight(r, dtype, rows, cols, k % 3);
-          const x = rand(r, T * cols);
+          const x = k % 2 ? rand(r, T * cols) : rand(r, T * cols + 1).subarray(1); // sometimes misaligned
           const bias = k % 2 ? rand(r, rows) : null;
           const want = new Float32Array(T * rows), got = new Float32Array(T * rows);
           ref.matmul(want, x, w, T, bias);
@@ -69,6 +69,13 @@ test('native matmul is batch-invariant: each row equals its 1-row call, any thre
       const mid = new Float32Array(5 * rows); // rows 7..11 as a batch of 5
       nb.matmul(mid, x.subarray(7 * cols, 12 * cols), w, 5, bias);
       assertBitEqual(mid, full.subarray(7 * rows, 12 * rows), `${isa} ${dtype} rows 7..11`);
+      const big = 300, xb = rand(r, big * cols + 1).subarray(1), yb = new Float32Array(big * rows);
+      nb.matmul(yb, xb, w, big, bias); // several token blocks, packed x
+      for (const t of [0, 255, 256, 299]) {
+        const one = new Float32Array(rows);
+        nb.matmul(one, xb.subarray(t * cols, (t + 1) * cols), w, 1, bias);
+        assertBitEqual(one, yb.subarray(t * rows, (t + 1) * rows), `${isa} ${dtype} T=${big} row ${t}`);
+      }
       nb.configure({ threads: 1, isa });
       const single = new Float32Array(T * rows);
       nb.matmul(single, x, w, T, bias);

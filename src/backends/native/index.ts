@@ -1,8 +1,8 @@
 /**
  * The native backend: every Backend op runs in the C kernels of kernels/ through the N-API addon
  * (vectorised with AVX-512 / AVX2 chosen at run time, multithreaded on a persistent pool). Weights
- * are passed as their stored bytes (f32, f16, bf16 decoded in the matmul inner loop); a weight type
- * the kernels do not read yet (the quantised block types) runs on the reference op instead.
+ * are passed as their stored bytes (f32, f16, bf16 and llama.cpp's block types decoded in the matmul
+ * inner loop); a weight type the kernels do not know runs on the reference op instead.
  *
  * Results follow the Backend contract: float32 accumulation in a fixed order per row, so a row's
  * output does not depend on T, the other rows or the thread count (test/ops checks it bit for bit).
@@ -16,8 +16,10 @@ import { loadAddon, type NativeAddon, type NativeInfo } from './addon.js';
 
 export { nativeLoadError } from './addon.js';
 
-/** Weight types the kernels decode directly, with the code binding.c expects. */
-const DTYPE_CODE: Partial<Record<DType, number>> = { f32: 0, f16: 1, bf16: 2 };
+/** Weight types the kernels decode directly, with the code kernels/jt.h gives them. */
+const DTYPE_CODE: Partial<Record<DType, number>> = {
+  f32: 0, f16: 1, bf16: 2, q8_0: 3, q4_0: 4, q4_1: 5, q5_0: 6, q5_1: 7, q4_k: 8, q5_k: 9, q6_k: 10,
+};
 const ACT_CODE: Record<Act, number> = { silu: 0, gelu: 1, relu: 2 };
 
 export interface NativeOptions {

@@ -1,0 +1,78 @@
+/**
+ * Kernel micro-benchmark (not part of npm test): matmul throughput of the native backend on f32,
+ * f16, bf16 and block-quantised weights — prefill-shaped (T = 128, compute-bound: GFLOP/s) and decode-shaped (T = 1,
+ * memory-bound: GB/s of weight bytes) — against the reference backend on a small case.
+ * Usage: node dist/bench/kernels.js [--threads n] [--isa generic|avx2|avx512] [--types f32,q8_0,…]
+ */
+import { RefBackend } from '../src/backends/ref/index.js';
+import { loadNativeBackend } from '../src/backends/native/index.js';
+import { f32ToBf16, f32ToF16, type DType } from '../src/tensor/dtype.js';
+import { makeWeight, type Weight } from '../src/tensor/weight.js';
+import { isQuantized, quantizeRows } from '../src/tensor/quant/index.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function weight(dtype: DType, rows: number, cols: number): Weight {
+  if (isQuantized(dtype)) {
+    const f = new Float32Array(rows * cols);
+    let s = 777;
+    for (let i = 0; i < f.length; i++) { s = (s * 1103515245 + 12345) >>> 0; f[i] = (s / 4294967296 - 0.5) * 0.1; }
+    return makeWeight('w', dtype, [rows, cols], quantizeRows(dtype, f, cols));
+  }
+  const es = dtype === 'f32' ? 4 : 2;
+  const data = new Uint8Array(rows * cols * es);
+  const dv = new DataView(data.buffer);
+  let s = 12345;
+  for (let i = 0; i < rows * cols; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    const v = (s / 4294967296 - 0.5) * 0.1;
+    if (dtype === 'f32') dv.setFloat32(4 * i, v, true);
+    else dv.setUint16(2 * i, dtype === 'f16' ? f32ToF16(v) : f32ToBf16(v), true);
+  }
+  return makeWeight('w', dtype, [rows, cols], data);
+}
+
+/** Median seconds of `reps` runs of fn (after one warm-up). */
+function time(fn: () => void, reps: number): number {
+  fn();
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    ts.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  ts.sort((a, b) => a - b);
+  return ts[ts.length >> 1]!;
+}
+
+const nb = loadNativeBackend(arg('threads') ? Number(arg('threads')) : undefined, arg('isa'));
+if (!nb) { console.error('native addon not built'); process.exit(1); }
+console.log(`native: ${JSON.stringify(nb.info)}`);
+const ref = new RefBackend();
+
+const types = (arg('types') ?? 'f32,f16,bf16,q8_0,q4_k,q6_k').split(',') as DType[];
+for (const dtype of types) {
+  // prefill: T=128 tokens through a 1024x1024 layer
+  {
+    const rows = 1024, cols = 1024, T = 128;
+    const w = weight(dtype, rows, cols), x = new Float32Array(T * cols).fill(0.01), y = new Float32Array(T * rows);
+    const s = time(() => nb.matmul(y, x, w, T), 5);
+    console.log(`${dtype} matmul ${rows}x${cols} T=${T}: ${(2 * rows * cols * T / s / 1e9).toFixed(1)} GFLOP/s`);
+  }
+  // decode: one token through a 8192x1024 matrix (16-32 MB of weights, larger than L2)
+  {
+    const rows = isQuantized(dtype) ? 4096 : 8192, cols = 1024;
+    const w = weight(dtype, rows, cols), x = new Float32Array(cols).fill(0.01), y = new Float32Array(rows);
+    const s = time(() => nb.matmul(y, x, w, 1), 20);
+    console.log(`${dtype} matvec ${rows}x${cols}: ${(w.data.byteLength / s / 1e9).toFixed(1)} GB/s of weights, ${(2 * rows * cols / s / 1e9).toFixed(1)} GFLOP/s`);
+  }
+}
+{
+  const rows = 256, cols = 256, T = 16;
+  const w = weight('f32', rows, cols), x = new Float32Array(T * cols).fill(0.01), y = new Float32Array(T * rows);
+  const sr = time(() => ref.matmul(y, x, w, T), 3), sn = time(() => nb.matmul(y, x, w, T), 20);
+  console.log(`f32 matmul ${rows}x${cols} T=${T}: native ${(sr / sn).toFixed(0)}x faster than ref (${(2 * rows * cols * T / sr / 1e9).toFixed(2)} GFLOP/s ref)`);
+}

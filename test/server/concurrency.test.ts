@@ -2,9 +2,14 @@
  * Load test: 16 concurrent streaming chat requests through the `openai` client, all in one running
  * batch, with zero failures; each stream's text and per-token logprobs are exactly those of the same
  * request served alone (temperature 0), and the batch really was shared (far fewer forward steps).
+ * Runs on every backend built here (ref, and native when its addon loads): batch invariance is a
+ * property of the kernels.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { loadModel } from '../../src/model/load.js';
+import { testBackends } from '../helpers/backends.js';
+import { referenceDir } from '../helpers/reference.js';
 import { MODEL_ID, startRig, type Rig } from './helpers.js';
 
 const WORDS = ['cat', 'dog', 'sun', 'tree', 'ball', 'park', 'girl', 'boy', 'bird', 'fish', 'rain', 'cake', 'red', 'big', 'happy', 'sad'];
@@ -32,8 +37,9 @@ async function streamOne(rig: Rig, i: number): Promise<{ text: string; logprobs:
   return { text, logprobs, tokens };
 }
 
-test('16 concurrent streams: no failures, each identical to the request served alone', async () => {
-  const rig = await startRig({ maxActive: 16, maxQueue: 16, cacheBytes: 0, prefillChunk: 16 });
+for (const backend of testBackends()) test(`16 concurrent streams on ${backend.name}: no failures, each identical to the request served alone`, async () => {
+  const model = await loadModel(referenceDir('hybrid-moe'), backend);
+  const rig = await startRig({ model, maxActive: 16, maxQueue: 16, cacheBytes: 0, prefillChunk: 16 });
   try {
     const N = 16;
     const alone: Awaited<ReturnType<typeof streamOne>>[] = [];

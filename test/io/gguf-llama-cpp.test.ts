@@ -11,15 +11,17 @@
  * F16 weights) before each dot product, which jamba-ts does not. On these tiny random fixtures that
  * alone moves log-probs by a mean of ~0.02–0.04 (max ~1 where a near-tie flips an MoE route): measured
  * as llama.cpp on the Q8_0 file vs llama.cpp on an F32 file holding exactly the dequantised Q8_0
- * weights. So for Q8_0 the test asserts two things:
- *  1. both engines compute the same function of the same weights: jamba-ts on the Q8_0 file vs llama.cpp
- *     on the F32 file of its dequantised weights, within 1e-4;
- *  2. llama.cpp reads our Q8_0 bytes as we do: llama.cpp on the Q8_0 file vs jamba-ts on it, mean
+ * weights. Quantised files checked: Q8_0 of two fixtures, and Q4_K_M / Q5_K_M of a random model with
+ * 256-wide rows (the fixtures' 64-wide rows only reach the K-quants' fallback types). For each the test
+ * asserts two things:
+ *  1. both engines compute the same function of the same weights: jamba-ts on the quantised file vs
+ *     llama.cpp on the F32 file of its dequantised weights, within 1e-4;
+ *  2. llama.cpp reads our blocks as we do: llama.cpp on the quantised file vs jamba-ts on it, mean
  *     |Δ log p| < 0.1 and top-1 agreement ≥ 50% — a decoding mismatch (a wrong scale, sign or block
  *     order) makes the outputs unrelated (mean |Δ log p| of order 1, top-1 agreement near chance, 1/512).
- *     Measured: mean 0.02–0.05; top-1 0.78 (jamba-v0.1-layout: 16 experts, many near-tie routes and
- *     small top-2 gaps) to 0.91 (hybrid-moe) — the same as llama.cpp on its own Q8_0 file vs its own
- *     F32 evaluation of the same weights.
+ *     Measured: Q8_0 mean 0.03–0.05, top-1 0.78 (jamba-v0.1-layout: 16 experts, near-tie routes, small
+ *     top-2 gaps) to 0.90 (hybrid-moe); Q4_K_M / Q5_K_M mean 0.007, top-1 0.96 / 0.99 — the same as
+ *     llama.cpp on its own quantised file vs its own F32 evaluation of the same weights.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,13 +33,14 @@ import { SafetensorsFile, SafetensorsSource } from '../../src/io/safetensors.js'
 import type { Checkpoint } from '../../src/io/source.js';
 import { convertCheckpoint } from '../../src/io/convert.js';
 import type { ConvertType } from '../../src/io/convert-types.js';
-import { openGgufCheckpoint } from '../../src/io/gguf/index.js';
+import { GgufFile, openGgufCheckpoint } from '../../src/io/gguf/index.js';
 import { parseConfig } from '../../src/model/config.js';
 import { JambaModel } from '../../src/model/jamba.js';
 import { loadWeights } from '../../src/model/weights.js';
 import { RefBackend } from '../../src/backends/ref/index.js';
 import { referenceCases, referenceDir } from '../helpers/reference.js';
 import { perplexity } from '../../src/cli/commands/perplexity.js';
+import { writeRandomModel } from '../../src/model/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jamba-llama-cpp-test-'));
 let llamaP: Promise<Llama> | null = null;
@@ -46,6 +49,22 @@ after(async () => { if (llamaP) await (await llamaP).dispose(); });
 
 function openHf(name: string): Checkpoint {
   const folder = referenceDir(name);
+  return {
+    config: JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>,
+    tensors: new SafetensorsSource(folder, [new SafetensorsFile(join(folder, 'model.safetensors'))]),
+    folder,
+  };
+}
+
+/** Rows of 256 and 512 values, so K-quant blocks (not only their fallbacks) are exercised. */
+function kQuantModel(): Checkpoint {
+  const folder = join(dir, 'k-model');
+  writeRandomModel(folder, {
+    model_type: 'jamba', hidden_size: 256, intermediate_size: 512, num_hidden_layers: 4, num_attention_heads: 4,
+    num_key_value_heads: 2, vocab_size: 512, mamba_d_state: 16, mamba_d_conv: 4, mamba_expand: 2, mamba_dt_rank: 'auto',
+    num_experts: 4, num_experts_per_tok: 2, attn_layer_period: 2, attn_layer_offset: 1, expert_layer_period: 2,
+    expert_layer_offset: 1, rms_norm_eps: 1e-6,
+  }, { seed: 11 });
   return {
     config: JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>,
     tensors: new SafetensorsSource(folder, [new SafetensorsFile(join(folder, 'model.safetensors'))]),
@@ -149,19 +168,25 @@ for (const cfg of ['hybrid-moe', 'jamba-v0.1-layout', 'bf16-weights']) {
   });
 }
 
-for (const cfg of ['hybrid-moe', 'jamba-v0.1-layout']) {
-  test(`${cfg}: llama.cpp and jamba-ts agree on the Q8_0 GGUF jamba-ts writes (tolerance in the file header)`, async () => {
-    const q8 = convert(openHf(cfg), cfg, 'q8_0');
-    const deq = convert(openGgufCheckpoint(q8), `${cfg}-q8-dequantised`, 'f32');
-    const seqs = seqsOf(cfg, ['short', 'batch2']);
-    const ours = jambaTsLogProbs(q8, seqs);
+const QUANT_CASES: [string, ConvertType][] = [['hybrid-moe', 'q8_0'], ['jamba-v0.1-layout', 'q8_0'], ['k-model', 'q4_k_m'], ['k-model', 'q5_k_m']];
+
+for (const [cfg, type] of QUANT_CASES) {
+  test(`${cfg}: llama.cpp and jamba-ts agree on the ${type} GGUF jamba-ts writes (tolerance in the file header)`, async () => {
+    const qf = convert(cfg === 'k-model' ? kQuantModel() : openHf(cfg), cfg, type);
+    if (cfg === 'k-model') {
+      const types = new Set(new GgufFile(qf).tensors.map((t) => t.dtype));
+      assert.ok(types.has('q6_k') && types.has(type === 'q4_k_m' ? 'q4_k' : 'q5_k'), `${type} file holds K-quant tensors: ${[...types]}`);
+    }
+    const deq = convert(openGgufCheckpoint(qf), `${cfg}-${type}-dequantised`, 'f32');
+    const seqs = seqsOf(cfg === 'k-model' ? 'hybrid-moe' : cfg, ['short', 'batch2']);
+    const ours = jambaTsLogProbs(qf, seqs);
     const V = ours[0]![0]!.length;
     const sameWeights = compare(ours, await llamaCppLogProbs(deq, seqs, V));
-    assert.ok(sameWeights.max < 1e-4, `jamba-ts(Q8_0) vs llama.cpp(F32 of the same weights): max |Δ log p| ${sameWeights.max}`);
-    const direct = compare(ours, await llamaCppLogProbs(q8, seqs, V));
-    assert.ok(direct.mean < 0.1, `jamba-ts vs llama.cpp on the Q8_0 file: mean |Δ log p| ${direct.mean}`);
-    assert.ok(direct.top1 >= 0.5, `jamba-ts vs llama.cpp on the Q8_0 file: top-1 agreement ${direct.top1}`);
-    console.log(`${cfg} Q8_0: same weights max |Δ log p| ${sameWeights.max.toExponential(2)}; same file mean ${direct.mean.toExponential(2)}, max ${direct.max.toExponential(2)}, top-1 ${direct.top1.toFixed(3)}`);
+    assert.ok(sameWeights.max < 1e-4, `jamba-ts(${type}) vs llama.cpp(F32 of the same weights): max |Δ log p| ${sameWeights.max}`);
+    const direct = compare(ours, await llamaCppLogProbs(qf, seqs, V));
+    assert.ok(direct.mean < 0.1, `jamba-ts vs llama.cpp on the ${type} file: mean |Δ log p| ${direct.mean}`);
+    assert.ok(direct.top1 >= 0.5, `jamba-ts vs llama.cpp on the ${type} file: top-1 agreement ${direct.top1}`);
+    console.log(`${cfg} ${type}: same weights max |Δ log p| ${sameWeights.max.toExponential(2)}; same file mean ${direct.mean.toExponential(2)}, max ${direct.max.toExponential(2)}, top-1 ${direct.top1.toFixed(3)}`);
   });
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Arr } from '../tensor.js';
 import { like } from '../tensor.js';
+import { trainAddon, trainThreads } from '../native.js';
 
 export interface AttnShape { B: number; T: number; nH: number; nKV: number; d: number }
 
@@ -14,6 +15,11 @@ export function attnFwd(o: Arr, q: Arr, k: Arr, v: Arr, s: AttnShape): Arr {
   const { B, T, nH, nKV, d } = s;
   const G = nH / nKV, qRow = nH * d, kRow = nKV * d, scale = 1 / Math.sqrt(d);
   const P = like(q, B * nH * T * T);
+  const kn = trainAddon();
+  if (kn && [o, q, k, v].every((a) => a instanceof Float32Array)) {
+    kn.attnFwd(B, T, nH, nKV, d, trainThreads(), q as Float32Array, k as Float32Array, v as Float32Array, o as Float32Array, P as Float32Array);
+    return P;
+  }
   for (let b = 0; b < B; b++) {
     const base = b * T;
     for (let h = 0; h < nH; h++) {
@@ -50,6 +56,12 @@ export function attnFwd(o: Arr, q: Arr, k: Arr, v: Arr, s: AttnShape): Arr {
 export function attnBwd(dq: Arr, dk: Arr, dv: Arr, dO: Arr, q: Arr, k: Arr, v: Arr, P: Arr, s: AttnShape): void {
   const { B, T, nH, nKV, d } = s;
   const G = nH / nKV, qRow = nH * d, kRow = nKV * d, scale = 1 / Math.sqrt(d);
+  const kn = trainAddon();
+  if (kn && [dq, dk, dv, dO, q, k, v, P].every((a) => a instanceof Float32Array)) {
+    const f = (a: Arr) => a as Float32Array;
+    kn.attnBwd(B, T, nH, nKV, d, trainThreads(), f(q), f(k), f(v), f(P), f(dO), f(dq), f(dk), f(dv));
+    return;
+  }
   const dp = like(q, T);
   for (let b = 0; b < B; b++) {
     const base = b * T;

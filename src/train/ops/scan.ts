@@ -14,6 +14,7 @@
  */
 import type { Arr } from '../tensor.js';
 import { like } from '../tensor.js';
+import { trainAddon, trainThreads } from '../native.js';
 import { softplus, softplusGrad } from './act.js';
 
 export interface ScanShape { B: number; T: number; E: number; N: number }
@@ -21,6 +22,12 @@ export interface ScanShape { B: number; T: number; E: number; N: number }
 /** y [M, E] (before the gate) and delta [M, E] = softplus(dtr). */
 export function scanFwd(y: Arr, delta: Arr, v: Arr, dtr: Arr, Alog: Arr, Bm: Arr, Cm: Arr, D: Arr, s: ScanShape): void {
   const { B, T, E, N } = s;
+  const k = trainAddon();
+  if (k && N <= 256 && [y, delta, v, dtr, Alog, Bm, Cm, D].every((a) => a instanceof Float32Array)) {
+    const f = (a: Arr) => a as Float32Array;
+    k.scanFwd(B, T, E, N, trainThreads(), f(v), f(dtr), f(Alog), f(Bm), f(Cm), f(D), f(y), f(delta));
+    return;
+  }
   const A = like(Alog);
   for (let i = 0; i < A.length; i++) A[i] = -Math.exp(Alog[i]!);
   for (let i = 0; i < B * T * E; i++) delta[i] = softplus(dtr[i]!);
@@ -49,6 +56,12 @@ export interface ScanGrads { dv: Arr; ddtr: Arr; dAlog: Arr; dB: Arr; dC: Arr; d
 /** Accumulates the gradients of `g` given dy [M, E]. */
 export function scanBwd(g: ScanGrads, dy: Arr, v: Arr, dtr: Arr, delta: Arr, Alog: Arr, Bm: Arr, Cm: Arr, D: Arr, s: ScanShape): void {
   const { B, T, E, N } = s;
+  const k = trainAddon();
+  if (k && N <= 256 && [dy, v, dtr, delta, Alog, Bm, Cm, D, g.dv, g.ddtr, g.dAlog, g.dB, g.dC, g.dD].every((a) => a instanceof Float32Array)) {
+    const f = (a: Arr) => a as Float32Array;
+    k.scanBwd(B, T, E, N, trainThreads(), f(v), f(dtr), f(delta), f(Alog), f(Bm), f(Cm), f(D), f(dy), f(g.dv), f(g.ddtr), f(g.dAlog), f(g.dB), f(g.dC), f(g.dD));
+    return;
+  }
   const A = like(Alog);
   for (let i = 0; i < A.length; i++) A[i] = -Math.exp(Alog[i]!);
   const H = like(Alog, T * E * N);   // [T, E, N] states of one sequence

@@ -1,0 +1,113 @@
+/*
+ * binding.c — Node-API glue of the training kernels (jamba_train.node): checks every typed array's
+ * length against the shapes, then calls scan.c / attention.c. Exported names match
+ * src/train/native.ts.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stdio.h>
+#include "train.h"
+
+#define MAXARGS 24
+typedef struct { napi_env env; napi_value argv[MAXARGS]; size_t argc; int bad; const char *op; } args_t;
+
+static int get_args(napi_env env, napi_callback_info info, args_t *a, size_t need, const char *op) {
+  a->env = env; a->argc = MAXARGS; a->bad = 0; a->op = op;
+  if (napi_get_cb_info(env, info, &a->argc, a->argv, NULL, NULL) != napi_ok || a->argc < need) {
+    char m[96]; snprintf(m, sizeof m, "%s: expected %zu arguments", op, need);
+    napi_throw_type_error(env, NULL, m); return 0;
+  }
+  return 1;
+}
+
+static float *f32(args_t *a, size_t i, size_t want) {
+  if (a->bad) return NULL;
+  bool is = false; napi_typedarray_type t; size_t len; void *data; napi_value ab; size_t off;
+  napi_is_typedarray(a->env, a->argv[i], &is);
+  if (!is || napi_get_typedarray_info(a->env, a->argv[i], &t, &len, &data, &ab, &off) != napi_ok || t != napi_float32_array || len < want) {
+    char m[128]; snprintf(m, sizeof m, "%s: argument %zu must be a Float32Array of at least %zu values", a->op, i, want);
+    napi_throw_range_error(a->env, NULL, m); a->bad = 1; return NULL;
+  }
+  return data;
+}
+
+static int num(args_t *a, size_t i) {
+  int32_t v = 0;
+  if (!a->bad && napi_get_value_int32(a->env, a->argv[i], &v) != napi_ok) { napi_throw_type_error(a->env, NULL, "expected an integer"); a->bad = 1; }
+  return v;
+}
+
+/* scanFwd(B, T, E, N, threads, v, dtr, Alog, Bm, Cm, D, y, delta) */
+static napi_value scan_fwd(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 13, "scanFwd")) return NULL;
+  jt_scan_args s = {0};
+  s.B = num(&A, 0); s.T = num(&A, 1); s.E = num(&A, 2); s.N = num(&A, 3); int th = num(&A, 4);
+  if (A.bad || s.B < 0 || s.T < 0 || s.E < 1 || s.N < 1 || s.N > 256) { if (!A.bad) napi_throw_range_error(env, NULL, "scanFwd: bad shape (d_state must be 1..256)"); return NULL; }
+  const size_t ME = (size_t)s.B * s.T * s.E, MN = (size_t)s.B * s.T * s.N, EN = (size_t)s.E * s.N;
+  s.v = f32(&A, 5, ME); s.dtr = f32(&A, 6, ME); s.Alog = f32(&A, 7, EN); s.Bm = f32(&A, 8, MN); s.Cm = f32(&A, 9, MN);
+  s.D = f32(&A, 10, s.E); s.y = f32(&A, 11, ME); s.delta = f32(&A, 12, ME);
+  if (A.bad) return NULL;
+  jt_train_scan_fwd(&s, th);
+  return NULL;
+}
+
+/* scanBwd(B, T, E, N, threads, v, dtr, delta, Alog, Bm, Cm, D, dy, dv, ddtr, dAlog, dB, dC, dD) */
+static napi_value scan_bwd(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 19, "scanBwd")) return NULL;
+  jt_scan_args s = {0};
+  s.B = num(&A, 0); s.T = num(&A, 1); s.E = num(&A, 2); s.N = num(&A, 3); int th = num(&A, 4);
+  if (A.bad || s.B < 0 || s.T < 0 || s.E < 1 || s.N < 1 || s.N > 256) { if (!A.bad) napi_throw_range_error(env, NULL, "scanBwd: bad shape (d_state must be 1..256)"); return NULL; }
+  const size_t ME = (size_t)s.B * s.T * s.E, MN = (size_t)s.B * s.T * s.N, EN = (size_t)s.E * s.N;
+  s.v = f32(&A, 5, ME); s.dtr = f32(&A, 6, ME); s.delta = f32(&A, 7, ME); s.Alog = f32(&A, 8, EN);
+  s.Bm = f32(&A, 9, MN); s.Cm = f32(&A, 10, MN); s.D = f32(&A, 11, s.E); s.dy = f32(&A, 12, ME);
+  s.dv = f32(&A, 13, ME); s.ddtr = f32(&A, 14, ME); s.dAlog = f32(&A, 15, EN); s.dB = f32(&A, 16, MN); s.dC = f32(&A, 17, MN); s.dD = f32(&A, 18, s.E);
+  if (A.bad) return NULL;
+  if (!jt_train_scan_bwd(&s, th)) napi_throw_error(env, NULL, "scanBwd: out of memory");
+  return NULL;
+}
+
+static int attn_shape(args_t *A, jt_attn_args *s, int *th) {
+  s->B = num(A, 0); s->T = num(A, 1); s->nH = num(A, 2); s->nKV = num(A, 3); s->d = num(A, 4); *th = num(A, 5);
+  if (A->bad) return 0;
+  if (s->B < 0 || s->T < 0 || s->nH < 1 || s->nKV < 1 || s->d < 1 || s->nH % s->nKV) { napi_throw_range_error(A->env, NULL, "attention: bad shape"); return 0; }
+  return 1;
+}
+
+/* attnFwd(B, T, nH, nKV, d, threads, q, k, v, o, P) */
+static napi_value attn_fwd(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 11, "attnFwd")) return NULL;
+  jt_attn_args s = {0}; int th;
+  if (!attn_shape(&A, &s, &th)) return NULL;
+  const size_t M = (size_t)s.B * s.T;
+  s.q = f32(&A, 6, M * s.nH * s.d); s.k = f32(&A, 7, M * s.nKV * s.d); s.v = f32(&A, 8, M * s.nKV * s.d);
+  s.o = f32(&A, 9, M * s.nH * s.d); s.P = f32(&A, 10, (size_t)s.B * s.nH * s.T * s.T);
+  if (A.bad) return NULL;
+  jt_train_attn_fwd(&s, th);
+  return NULL;
+}
+
+/* attnBwd(B, T, nH, nKV, d, threads, q, k, v, P, dO, dq, dk, dv) */
+static napi_value attn_bwd(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 14, "attnBwd")) return NULL;
+  jt_attn_args s = {0}; int th;
+  if (!attn_shape(&A, &s, &th)) return NULL;
+  const size_t M = (size_t)s.B * s.T, nq = M * s.nH * s.d, nk = M * s.nKV * s.d;
+  s.q = f32(&A, 6, nq); s.k = f32(&A, 7, nk); s.v = f32(&A, 8, nk); s.P = f32(&A, 9, (size_t)s.B * s.nH * s.T * s.T);
+  s.dO = f32(&A, 10, nq); s.dq = f32(&A, 11, nq); s.dk = f32(&A, 12, nk); s.dv = f32(&A, 13, nk);
+  if (A.bad) return NULL;
+  if (!jt_train_attn_bwd(&s, th)) napi_throw_error(env, NULL, "attnBwd: out of memory");
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor d[] = {
+    { "scanFwd", NULL, scan_fwd, NULL, NULL, NULL, napi_default, NULL },
+    { "scanBwd", NULL, scan_bwd, NULL, NULL, NULL, napi_default, NULL },
+    { "attnFwd", NULL, attn_fwd, NULL, NULL, NULL, napi_default, NULL },
+    { "attnBwd", NULL, attn_bwd, NULL, NULL, NULL, napi_default, NULL },
+  };
+  napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
+  return exports;
+}
+
+NAPI_MODULE_INIT() { return init(env, exports); }

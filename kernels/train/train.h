@@ -1,0 +1,35 @@
+/*
+ * train.h — float32 training kernels for jamba-ts (src/train/): the selective scan forward/backward
+ * (spec §6.1 steps 8–11, reverse-time recurrence) and causal GQA attention forward/backward (spec §5),
+ * the parts of a training step that plain TypeScript is slowest at. Each splits its work over
+ * `threads` pthreads along an axis whose outputs do not overlap (channels, or KV heads), so results
+ * do not depend on the thread count except for the per-thread partial sums of dB/dC, which are
+ * reduced in a fixed order.
+ */
+#ifndef JT_TRAIN_H
+#define JT_TRAIN_H
+#include <stdint.h>
+
+typedef struct {
+  int B, T, E, N;
+  const float *v, *dtr, *Alog, *Bm, *Cm, *D;  /* [M,E] [M,E] [E,N] [M,N] [M,N] [E] */
+  float *y, *delta;                           /* forward outputs [M,E] */
+  const float *dy;                            /* backward input [M,E] */
+  float *dv, *ddtr, *dAlog, *dB, *dC, *dD;    /* backward outputs (accumulated) */
+} jt_scan_args;
+
+void jt_train_scan_fwd(const jt_scan_args *a, int threads);
+int jt_train_scan_bwd(const jt_scan_args *a, int threads); /* 0 on allocation failure */
+
+typedef struct {
+  int B, T, nH, nKV, d;
+  const float *q, *k, *v;      /* [M, nH·d], [M, nKV·d], [M, nKV·d] */
+  float *o, *P;                /* [M, nH·d], [B, nH, T, T] */
+  const float *dO;             /* [M, nH·d] */
+  float *dq, *dk, *dv;         /* accumulated */
+} jt_attn_args;
+
+void jt_train_attn_fwd(const jt_attn_args *a, int threads);
+int jt_train_attn_bwd(const jt_attn_args *a, int threads);
+
+#endif

@@ -1,0 +1,51 @@
+/**
+ * Loader of the optional training kernels (kernels/train/, addon jamba_train.node): the float32 scan
+ * and attention forward/backward in C with pthreads. When the addon is not built, or arrays are
+ * float64, the TypeScript ops run instead (they are the reference the kernels are tested against).
+ * Looked for in build/Release (once the root binding.gyp builds it) and kernels/train/build/Release
+ * (`node-gyp rebuild --directory kernels/train`).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface TrainAddon {
+  scanFwd(B: number, T: number, E: number, N: number, threads: number, v: Float32Array, dtr: Float32Array, Alog: Float32Array,
+    Bm: Float32Array, Cm: Float32Array, D: Float32Array, y: Float32Array, delta: Float32Array): void;
+  scanBwd(B: number, T: number, E: number, N: number, threads: number, v: Float32Array, dtr: Float32Array, delta: Float32Array, Alog: Float32Array,
+    Bm: Float32Array, Cm: Float32Array, D: Float32Array, dy: Float32Array, dv: Float32Array, ddtr: Float32Array, dAlog: Float32Array,
+    dB: Float32Array, dC: Float32Array, dD: Float32Array): void;
+  attnFwd(B: number, T: number, nH: number, nKV: number, d: number, threads: number, q: Float32Array, k: Float32Array, v: Float32Array, o: Float32Array, P: Float32Array): void;
+  attnBwd(B: number, T: number, nH: number, nKV: number, d: number, threads: number, q: Float32Array, k: Float32Array, v: Float32Array,
+    P: Float32Array, dO: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array): void;
+}
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+let addon: TrainAddon | null | undefined;
+let enabled = true;
+let threadCount = availableParallelism();
+
+export function trainAddon(): TrainAddon | null {
+  if (!enabled) return null;
+  if (addon === undefined) {
+    addon = null;
+    const req = createRequire(import.meta.url);
+    for (const p of [join(ROOT, 'build', 'Release', 'jamba_train.node'), join(ROOT, 'kernels', 'train', 'build', 'Release', 'jamba_train.node')]) {
+      if (!existsSync(p)) continue;
+      try { addon = req(p) as TrainAddon; break; } catch { /* try the next place */ }
+    }
+  }
+  return addon;
+}
+
+/** Turns the kernels off (tests compare both paths) and sets their thread count. */
+export function configureTrainKernels(opts: { enabled?: boolean; threads?: number }): void {
+  if (opts.enabled !== undefined) enabled = opts.enabled;
+  if (opts.threads !== undefined) threadCount = Math.max(1, opts.threads);
+}
+
+export function trainThreads(): number {
+  return threadCount;
+}

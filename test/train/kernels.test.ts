@@ -1,0 +1,51 @@
+/**
+ * The C training kernels (kernels/train/: scan and attention forward/backward) against the TypeScript
+ * ops they mirror, in float32 on odd shapes. Where the addon is not built, the float32 arrays take the
+ * TypeScript path and the comparison holds trivially; the test reports which path ran.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { configureTrainKernels, trainAddon } from '../../src/train/native.js';
+import { attnBwd, attnFwd } from '../../src/train/ops/attention.js';
+import { scanBwd, scanFwd } from '../../src/train/ops/scan.js';
+import { maxAbsDiff } from '../helpers/reference.js';
+import { fill, randn } from './helpers.js';
+
+const f32 = (n: number) => new Float32Array(n);
+
+function both<T>(f: () => T): [T, T] {
+  configureTrainKernels({ enabled: false });
+  const ts = f();
+  configureTrainKernels({ enabled: true, threads: 3 });
+  try { return [ts, f()]; } finally { configureTrainKernels({ threads: 2 }); }
+}
+
+test(`scan kernels = TypeScript scan (${trainAddon() ? 'native addon loaded' : 'addon not built: TypeScript on both sides'})`, () => {
+  const g = randn(21);
+  const B = 3, T = 7, E = 11, N = 5, M = B * T, s = { B, T, E, N };
+  const v = fill(f32(M * E), g), dtr = fill(f32(M * E), g, 1, -0.5), Alog = fill(f32(E * N), g, 0.3, 0.5);
+  dtr[4] = 25;
+  const Bm = fill(f32(M * N), g), Cm = fill(f32(M * N), g), D = fill(f32(E), g), dy = fill(f32(M * E), g);
+  const [a, b] = both(() => {
+    const y = f32(M * E), delta = f32(M * E);
+    scanFwd(y, delta, v, dtr, Alog, Bm, Cm, D, s);
+    const gr = { dv: f32(M * E), ddtr: f32(M * E), dAlog: f32(E * N), dB: f32(M * N), dC: f32(M * N), dD: f32(E) };
+    scanBwd(gr, dy, v, dtr, delta, Alog, Bm, Cm, D, s);
+    return [y, delta, gr.dv, gr.ddtr, gr.dAlog, gr.dB, gr.dC, gr.dD];
+  });
+  a.forEach((x, i) => assert.ok(maxAbsDiff(x, b[i]!) < 2e-4 * Math.max(1, ...Array.from(x, Math.abs)), `output ${i}: ${maxAbsDiff(x, b[i]!)}`));
+});
+
+test('attention kernels = TypeScript attention (GQA 6/3, d 5)', () => {
+  const g = randn(22);
+  const B = 2, T = 9, nH = 6, nKV = 3, d = 5, M = B * T, s = { B, T, nH, nKV, d };
+  const q = fill(f32(M * nH * d), g), k = fill(f32(M * nKV * d), g), v = fill(f32(M * nKV * d), g), dO = fill(f32(M * nH * d), g);
+  const [a, b] = both(() => {
+    const o = f32(M * nH * d);
+    const P = attnFwd(o, q, k, v, s);
+    const dq = f32(q.length), dk = f32(k.length), dv = f32(v.length);
+    attnBwd(dq, dk, dv, dO, q, k, v, P, s);
+    return [o, dq, dk, dv];
+  });
+  a.forEach((x, i) => assert.ok(maxAbsDiff(x, b[i]!) < 1e-5, `output ${i}: ${maxAbsDiff(x, b[i]!)}`));
+});

@@ -174,7 +174,9 @@ for (const [cfg, type] of QUANT_CASES) {
   test(`${cfg}: llama.cpp and jamba-ts agree on the ${type} GGUF jamba-ts writes (tolerance in the file header)`, async () => {
     const qf = convert(cfg === 'k-model' ? kQuantModel() : openHf(cfg), cfg, type);
     if (cfg === 'k-model') {
-      const types = new Set(new GgufFile(qf).tensors.map((t) => t.dtype));
+      const g = new GgufFile(qf);
+      const types = new Set(g.tensors.map((t) => t.dtype));
+      g.close();
       assert.ok(types.has('q6_k') && types.has(type === 'q4_k_m' ? 'q4_k' : 'q5_k'), `${type} file holds K-quant tensors: ${[...types]}`);
     }
     const deq = convert(openGgufCheckpoint(qf), `${cfg}-${type}-dequantised`, 'f32');

@@ -56,7 +56,9 @@ export const convertCommand: Command = {
         tensor(name, _dtype, bytes) { bar.tensor(name, bytes); },
       });
       bar.done();
-      for (const fb of report.fallbacks) say(`note: ${fb}`);
+      const SHOWN = 6;
+      for (const fb of report.fallbacks.slice(0, SHOWN)) say(`note: ${fb}`);
+      if (report.fallbacks.length > SHOWN) say(`note: … and ${report.fallbacks.length - SHOWN} more tensors took a fallback type (rows not whole blocks)`);
       // Said even with --quiet: the file cannot tokenize text.
       if (report.placeholderVocab) process.stderr.write(`note: ${report.placeholderVocab}\n`);
       const counts = new Map<string, number>();

@@ -12,6 +12,8 @@ import type { Fields } from './fields.js';
 export interface GenParams {
   /** undefined: up to the end of the context. */
   maxTokens: number | undefined;
+  /** Which field gave maxTokens (for error messages). */
+  maxTokensKey: 'max_tokens' | 'max_completion_tokens';
   stop: string[];
   stream: boolean;
   includeUsage: boolean;
@@ -92,7 +94,7 @@ export function readGenParams(f: Fields, kind: 'chat' | 'completion', vocabSize:
     sampling.logitBias = bias;
   }
   for (const k of Object.keys(sampling) as (keyof SamplingParams)[]) if (sampling[k] === undefined) delete sampling[k];
-  return { maxTokens, stop, stream, includeUsage, logprobs, sampling };
+  return { maxTokens, maxTokensKey: maxKey, stop, stream, includeUsage, logprobs, sampling };
 }
 
 /** The engine-facing sampler of one request; penalties look at the tokens it generated so far. */

@@ -25,6 +25,8 @@ export interface ServeContext {
   /** Ids that end generation (the model config's EOS ids and the tokenizer's). */
   eosIds: number[];
   requestTimeoutMs: number | undefined;
+  /** Told about every generation request that ran (for a one-line log: cache reuse must not be silent). */
+  onDone?: (info: { kind: 'chat' | 'text'; result: EngineResult; finish: string }) => void;
 }
 
 export interface Job {
@@ -75,6 +77,10 @@ export async function respond(ctx: ServeContext, job: Job, req: IncomingMessage,
   if (room < 1) {
     throw invalid(`this model's context is ${engine.ctxSize} tokens, but the prompt alone has ${job.prompt.length}`,
       job.kind === 'chat' ? 'messages' : 'prompt', 'context_length_exceeded');
+  }
+  if (p.maxTokens !== undefined && p.maxTokens > room) {
+    throw invalid(`this model's context is ${engine.ctxSize} tokens, but ${job.prompt.length + p.maxTokens} were requested (${job.prompt.length} in the prompt, ${p.maxTokens} to generate)`,
+      job.kind === 'chat' && p.maxTokensKey === 'max_completion_tokens' ? 'max_completion_tokens' : 'max_tokens', 'context_length_exceeded');
   }
   const id = (job.kind === 'chat' ? 'chatcmpl-' : 'cmpl-') + randomBytes(12).toString('hex');
   const created = Math.floor(Date.now() / 1000);
@@ -130,6 +136,7 @@ export async function respond(ctx: ServeContext, job: Job, req: IncomingMessage,
     return;
   }
   finished = true;
+  ctx.onDone?.({ kind: job.kind, result, finish: result.finish });
   if (result.finish === 'cancelled' || result.finish === 'timeout') {
     if (res.destroyed) return; // the client left
     const err = result.finish === 'timeout'

@@ -71,6 +71,9 @@ export const serveCommand: Command = {
       engine, tokenizer, modelId, eosIds,
       requestTimeoutMs: f.number('request-timeout', { min: 0 })! * 1000 || undefined,
       log: (l) => process.stderr.write(`jamba serve: ${l}\n`),
+      onDone: ({ kind, result: r }) => process.stderr.write(
+        `jamba serve: ${kind} prompt=${r.promptTokens} cached=${r.cachedTokens} generated=${r.tokens.length} finish=${r.finish} ` +
+        `queued=${r.timing.queuedMs.toFixed(0)}ms first-token=${r.timing.firstTokenMs?.toFixed(0) ?? '-'}ms total=${r.timing.totalMs.toFixed(0)}ms\n`),
     });
     let addr;
     try {

@@ -6,8 +6,8 @@
  *   dtr = dt_proj(δ) + b_dt           y = scan(v, softplus(dtr), A_log, B, C, D)
  *   g = y ⊙ act(z)                    out = out_proj(g) (+b)
  */
-import { activation, activationGrad } from '../ops/act.js';
 import { convBwd, convFwd } from '../ops/conv.js';
+import { actBwd, actFwd, gluBwd, gluFwd } from '../ops/elementwise.js';
 import { linearBwd, linearFwd } from '../ops/linear.js';
 import { rmsBwd, rmsFwd, rows } from '../ops/rmsnorm.js';
 import { scanBwd, scanFwd } from '../ops/scan.js';
@@ -45,13 +45,12 @@ export class MambaBlock implements TrainBlock {
     const { M, B, T, dtype, eps } = ctx;
     const { H, E, N, K, R } = ctx.dims;
     const P = R + 2 * N;
-    const f = activation(ctx.act);
     const xz = alloc(dtype, M * 2 * E);
     linearFwd(xz, a, this.inProj.data, this.inBias?.data ?? null, M, H, 2 * E);    // [M, 2E] = u | z
     const c = alloc(dtype, M * E);
     convFwd(c, xz, this.convW.data, this.convB?.data ?? null, { B, T, E, K, uStride: 2 * E });
     const v = alloc(dtype, M * E);
-    for (let i = 0; i < M * E; i++) v[i] = f(c[i]!);
+    actFwd(v, c, M * E, ctx.act);
     const p = alloc(dtype, M * P);
     linearFwd(p, v, this.xProj.data, null, M, E, P);                                 // [M, R + 2N]
     const dn = alloc(dtype, M * R), bn = alloc(dtype, M * N), cn = alloc(dtype, M * N);
@@ -64,7 +63,7 @@ export class MambaBlock implements TrainBlock {
     const y = alloc(dtype, M * E), delta = alloc(dtype, M * E);
     scanFwd(y, delta, v, dtr, this.Alog.data, bn, cn, this.D.data, { B, T, E, N });
     const g = alloc(dtype, M * E);
-    for (let t = 0; t < M; t++) for (let e = 0; e < E; e++) g[t * E + e] = y[t * E + e]! * f(xz[t * 2 * E + E + e]!);
+    gluFwd(g, y, xz, E, 2 * E, M, E, ctx.act);
     const out = alloc(dtype, M * H);
     linearFwd(out, g, this.outProj.data, this.outBias?.data ?? null, M, E, H);
     this.c = { a, xz, c, v, p, dn, bn, cn, rd, rb, rc, dtr, delta, y, g };
@@ -76,18 +75,11 @@ export class MambaBlock implements TrainBlock {
     const { M, B, T, dtype } = ctx;
     const { H, E, N, K, R } = ctx.dims;
     const P = R + 2 * N;
-    const f = activation(ctx.act), fg = activationGrad(ctx.act);
     const dg = alloc(dtype, M * E);
     linearBwd(dg, this.outProj.grad, this.outBias?.grad ?? null, dOut, s.g, this.outProj.data, M, E, H);
     // gate: g = y ⊙ act(z)
     const dxz = alloc(dtype, M * 2 * E), dy = alloc(dtype, M * E);
-    for (let t = 0; t < M; t++) {
-      for (let e = 0; e < E; e++) {
-        const zi = t * 2 * E + E + e, z = s.xz[zi]!, gi = t * E + e;
-        dy[gi] = dg[gi]! * f(z);
-        dxz[zi] = dg[gi]! * s.y[gi]! * fg(z);
-      }
-    }
+    gluBwd(dy, dxz, dg, s.y, s.xz, E, 2 * E, M, E, ctx.act);
     const dv = alloc(dtype, M * E), ddtr = alloc(dtype, M * E), dbn = alloc(dtype, M * N), dcn = alloc(dtype, M * N);
     scanBwd({ dv, ddtr, dAlog: this.Alog.grad, dB: dbn, dC: dcn, dD: this.D.grad }, dy, s.v, s.dtr, s.delta, this.Alog.data, s.bn, s.cn, this.D.data, { B, T, E, N });
     const ddn = alloc(dtype, M * R);
@@ -98,7 +90,7 @@ export class MambaBlock implements TrainBlock {
     rmsBwd(rows(dp, R + N, P), this.cNorm.grad, rows(dcn), rows(s.p, R + N, P), this.cNorm.data, s.rc, M, N);
     linearBwd(dv, this.xProj.grad, null, dp, s.v, this.xProj.data, M, E, P);
     const dc = dv; // reuse: dc = dv ⊙ act'(c)
-    for (let i = 0; i < M * E; i++) dc[i] = dv[i]! * fg(s.c[i]!);
+    actBwd(dc, dv, s.c, M * E, ctx.act);
     convBwd(dxz, this.convW.grad, this.convB?.grad ?? null, dc, s.xz, this.convW.data, { B, T, E, K, uStride: 2 * E });
     linearBwd(da, this.inProj.grad, this.inBias?.grad ?? null, dxz, s.a, this.inProj.data, M, H, 2 * E);
     this.c = null;

@@ -3,7 +3,7 @@
  * feed-forward and as each MoE expert (on the rows routed to it).
  */
 import type { Act } from '../../backends/backend.js';
-import { activation, activationGrad } from '../ops/act.js';
+import { gluBwd, gluFwd } from '../ops/elementwise.js';
 import { linearBwd, linearFwd } from '../ops/linear.js';
 import type { Arr } from '../tensor.js';
 import { like } from '../tensor.js';
@@ -16,8 +16,7 @@ export function mlpFwd(y: Arr, x: Arr, w: MlpWeights, n: number, H: number, I: n
   const g = like(x, n * I), u = like(x, n * I), h = like(x, n * I);
   linearFwd(g, x, w.gate.data, null, n, H, I);   // [n, I]
   linearFwd(u, x, w.up.data, null, n, H, I);     // [n, I]
-  const f = activation(act);
-  for (let i = 0; i < n * I; i++) h[i] = f(g[i]!) * u[i]!;
+  gluFwd(h, u, g, 0, I, n, I, act);   // h = act(g) ⊙ u
   linearFwd(y, h, w.down.data, null, n, I, H);   // [n, H]
   return { x, g, u, h, n };
 }
@@ -27,13 +26,8 @@ export function mlpBwd(dx: Arr, dy: Arr, w: MlpWeights, c: MlpCache, H: number, 
   const { n } = c;
   const dh = like(dy, n * I);
   linearBwd(dh, w.down.grad, null, dy, c.h, w.down.data, n, I, H);
-  const f = activation(act), fg = activationGrad(act);
   const dg = like(dy, n * I), du = like(dy, n * I);
-  for (let i = 0; i < n * I; i++) {
-    const gv = c.g[i]!, d = dh[i]!;
-    du[i] = d * f(gv);
-    dg[i] = d * c.u[i]! * fg(gv);
-  }
+  gluBwd(du, dg, dh, c.u, c.g, 0, I, n, I, act);
   linearBwd(dx, w.gate.grad, null, dg, c.x, w.gate.data, n, H, I);
   linearBwd(dx, w.up.grad, null, du, c.x, w.up.data, n, H, I);
 }

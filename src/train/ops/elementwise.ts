@@ -1,0 +1,53 @@
+/**
+ * The elementwise steps around the Mamba mixer and SwiGLU (spec §6.1 steps 4 and 12, §7.1), with
+ * SiLU written inline (the common case; gelu/relu go through the generic activation) so the loops do
+ * not call a closure per element:
+ *   actFwd:   out = act(x)                    actBwd:  dx = dout ⊙ act'(x)
+ *   gluFwd:   out = a ⊙ act(z)                gluBwd:  da = dout ⊙ act(z),  dz = dout ⊙ a ⊙ act'(z)
+ * z may be strided (the gate half of in_proj's [M, 2E] output): element (t, e) is z[zOff + t·zStride + e].
+ */
+import type { Act } from '../../backends/backend.js';
+import type { Arr } from '../tensor.js';
+import { activation, activationGrad } from './act.js';
+
+export function actFwd(out: Arr, x: Arr, n: number, act: Act): void {
+  if (act === 'silu') { for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v / (1 + Math.exp(-v)); } return; }
+  const f = activation(act);
+  for (let i = 0; i < n; i++) out[i] = f(x[i]!);
+}
+
+/** dx = dout ⊙ act'(x) (dx may alias dout). */
+export function actBwd(dx: Arr, dout: Arr, x: Arr, n: number, act: Act): void {
+  if (act === 'silu') {
+    for (let i = 0; i < n; i++) { const v = x[i]!, s = 1 / (1 + Math.exp(-v)); dx[i] = dout[i]! * s * (1 + v * (1 - s)); }
+    return;
+  }
+  const fg = activationGrad(act);
+  for (let i = 0; i < n; i++) dx[i] = dout[i]! * fg(x[i]!);
+}
+
+/** out[t, e] = a[t, e]·act(z[t, e]) for rows of width E. */
+export function gluFwd(out: Arr, a: Arr, z: Arr, zOff: number, zStride: number, M: number, E: number, act: Act): void {
+  const f = act === 'silu' ? null : activation(act);
+  for (let t = 0; t < M; t++) {
+    const o = t * E, zo = zOff + t * zStride;
+    if (f === null) for (let e = 0; e < E; e++) { const v = z[zo + e]!; out[o + e] = (a[o + e]! * v) / (1 + Math.exp(-v)); }
+    else for (let e = 0; e < E; e++) out[o + e] = a[o + e]! * f(z[zo + e]!);
+  }
+}
+
+/** da = dout ⊙ act(z) (overwrites), dz = dout ⊙ a ⊙ act'(z) (overwrites, strided like z). */
+export function gluBwd(da: Arr, dz: Arr, dout: Arr, a: Arr, z: Arr, zOff: number, zStride: number, M: number, E: number, act: Act): void {
+  const f = act === 'silu' ? null : activation(act), fg = act === 'silu' ? null : activationGrad(act);
+  for (let t = 0; t < M; t++) {
+    const o = t * E, zo = zOff + t * zStride;
+    for (let e = 0; e < E; e++) {
+      const v = z[zo + e]!, g = dout[o + e]!;
+      let av: number, ag: number;
+      if (f === null) { const s = 1 / (1 + Math.exp(-v)); av = v * s; ag = s * (1 + v * (1 - s)); }
+      else { av = f(v); ag = fg!(v); }
+      da[o + e] = g * av;
+      dz[zo + e] = g * a[o + e]! * ag;
+    }
+  }
+}

@@ -37,6 +37,13 @@ class Sink {
   view = new DataView(this.buf.buffer);
   len = 0;
 
+  /** The view after making room for n more bytes (written at this.len − n): a view read before a
+   * growing room() call would be the old, too-short buffer's. */
+  private at(n: number): DataView {
+    this.room(n);
+    return this.view;
+  }
+
   private room(n: number): number {
     if (this.len + n > this.buf.length) {
       const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
@@ -49,24 +56,24 @@ class Sink {
     return at;
   }
 
-  u8(v: number): void { this.view.setUint8(this.room(1), v); }
-  u32(v: number): void { this.view.setUint32(this.room(4), v, true); }
-  u64(v: number | bigint): void { this.view.setBigUint64(this.room(8), BigInt(v), true); }
-  bytes(b: Uint8Array): void { this.buf.set(b, this.room(b.length)); }
+  u8(v: number): void { this.at(1).setUint8(this.len - 1, v); }
+  u32(v: number): void { this.at(4).setUint32(this.len - 4, v, true); }
+  u64(v: number | bigint): void { this.at(8).setBigUint64(this.len - 8, BigInt(v), true); }
+  bytes(b: Uint8Array): void { const o = this.room(b.length); this.buf.set(b, o); }
   string(s: string): void { const b = utf8.encode(s); this.u64(b.length); this.bytes(b); }
 
   scalar(type: GgufType, v: unknown): void {
     switch (type) {
-      case GgufType.U8: this.view.setUint8(this.room(1), v as number); break;
-      case GgufType.I8: this.view.setInt8(this.room(1), v as number); break;
-      case GgufType.U16: this.view.setUint16(this.room(2), v as number, true); break;
-      case GgufType.I16: this.view.setInt16(this.room(2), v as number, true); break;
-      case GgufType.U32: this.view.setUint32(this.room(4), v as number, true); break;
-      case GgufType.I32: this.view.setInt32(this.room(4), v as number, true); break;
-      case GgufType.F32: this.view.setFloat32(this.room(4), v as number, true); break;
-      case GgufType.F64: this.view.setFloat64(this.room(8), v as number, true); break;
-      case GgufType.U64: this.view.setBigUint64(this.room(8), v as bigint, true); break;
-      case GgufType.I64: this.view.setBigInt64(this.room(8), v as bigint, true); break;
+      case GgufType.U8: this.at(1).setUint8(this.len - 1, v as number); break;
+      case GgufType.I8: this.at(1).setInt8(this.len - 1, v as number); break;
+      case GgufType.U16: this.at(2).setUint16(this.len - 2, v as number, true); break;
+      case GgufType.I16: this.at(2).setInt16(this.len - 2, v as number, true); break;
+      case GgufType.U32: this.at(4).setUint32(this.len - 4, v as number, true); break;
+      case GgufType.I32: this.at(4).setInt32(this.len - 4, v as number, true); break;
+      case GgufType.F32: this.at(4).setFloat32(this.len - 4, v as number, true); break;
+      case GgufType.F64: this.at(8).setFloat64(this.len - 8, v as number, true); break;
+      case GgufType.U64: this.at(8).setBigUint64(this.len - 8, v as bigint, true); break;
+      case GgufType.I64: this.at(8).setBigInt64(this.len - 8, v as bigint, true); break;
       case GgufType.BOOL: this.u8(v ? 1 : 0); break;
       case GgufType.STRING: this.string(v as string); break;
       default: throw new Error(`cannot write GGUF value type ${type} as a scalar`);

@@ -99,12 +99,83 @@ static napi_value attn_bwd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static int32_t *i32(args_t *a, size_t i, size_t want) {
+  if (a->bad) return NULL;
+  bool is = false; napi_typedarray_type t; size_t len; void *data; napi_value ab; size_t off;
+  napi_is_typedarray(a->env, a->argv[i], &is);
+  if (!is || napi_get_typedarray_info(a->env, a->argv[i], &t, &len, &data, &ab, &off) != napi_ok || t != napi_int32_array || len < want) {
+    char m[128]; snprintf(m, sizeof m, "%s: argument %zu must be an Int32Array of at least %zu values", a->op, i, want);
+    napi_throw_range_error(a->env, NULL, m); a->bad = 1; return NULL;
+  }
+  return data;
+}
+
+static int is_null(args_t *a, size_t i) {
+  napi_valuetype vt;
+  return napi_typeof(a->env, a->argv[i], &vt) == napi_ok && (vt == napi_null || vt == napi_undefined);
+}
+
+static int conv_shape(args_t *A, jt_conv_args *s, int *th) {
+  s->B = num(A, 0); s->T = num(A, 1); s->E = num(A, 2); s->K = num(A, 3); s->uStride = num(A, 4); *th = num(A, 5);
+  if (A->bad) return 0;
+  if (s->B < 0 || s->T < 0 || s->E < 1 || s->K < 1 || s->uStride < s->E) { napi_throw_range_error(A->env, NULL, "conv: bad shape"); return 0; }
+  return 1;
+}
+
+/* convFwd(B, T, E, K, uStride, threads, u, w, bias | null, c) */
+static napi_value conv_fwd(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 10, "convFwd")) return NULL;
+  jt_conv_args s = {0}; int th;
+  if (!conv_shape(&A, &s, &th)) return NULL;
+  const size_t M = (size_t)s.B * s.T;
+  s.u = f32(&A, 6, M ? (M - 1) * s.uStride + s.E : 0); s.w = f32(&A, 7, (size_t)s.E * s.K);
+  s.bias = is_null(&A, 8) ? NULL : f32(&A, 8, s.E); s.c = f32(&A, 9, M * s.E);
+  if (A.bad) return NULL;
+  jt_train_conv_fwd(&s, th);
+  return NULL;
+}
+
+/* convBwd(B, T, E, K, uStride, threads, u, w, dc, du, dw, db | null) */
+static napi_value conv_bwd(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 12, "convBwd")) return NULL;
+  jt_conv_args s = {0}; int th;
+  if (!conv_shape(&A, &s, &th)) return NULL;
+  const size_t M = (size_t)s.B * s.T, nu = M ? (M - 1) * s.uStride + s.E : 0;
+  s.u = f32(&A, 6, nu); s.w = f32(&A, 7, (size_t)s.E * s.K); s.dc = f32(&A, 8, M * s.E);
+  s.du = f32(&A, 9, nu); s.dw = f32(&A, 10, (size_t)s.E * s.K); s.db = is_null(&A, 11) ? NULL : f32(&A, 11, s.E);
+  if (A.bad) return NULL;
+  jt_train_conv_bwd(&s, th);
+  return NULL;
+}
+
+/* crossEntropy(M, V, threads, logits, targets, dlogits | null, scale, count) → summed loss */
+static napi_value cross_entropy(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 8, "crossEntropy")) return NULL;
+  jt_ce_args s = {0};
+  s.M = num(&A, 0); s.V = num(&A, 1); int th = num(&A, 2);
+  if (A.bad) return NULL;
+  if (s.M < 0 || s.V < 1) { napi_throw_range_error(env, NULL, "crossEntropy: bad shape"); return NULL; }
+  s.logits = f32(&A, 3, (size_t)s.M * s.V); s.targets = i32(&A, 4, s.M);
+  s.dlogits = is_null(&A, 5) ? NULL : f32(&A, 5, (size_t)s.M * s.V);
+  double sc = 0, cnt = 0;
+  if (!A.bad && (napi_get_value_double(env, A.argv[6], &sc) != napi_ok || napi_get_value_double(env, A.argv[7], &cnt) != napi_ok)) { napi_throw_type_error(env, NULL, "crossEntropy: scale and count must be numbers"); return NULL; }
+  if (A.bad) return NULL;
+  for (int t = 0; t < s.M; t++) if (s.targets[t] >= s.V) { napi_throw_range_error(env, NULL, "crossEntropy: target outside the vocabulary"); return NULL; }
+  s.scale = sc; s.count = cnt;
+  napi_value out;
+  napi_create_double(env, jt_train_cross_entropy(&s, th), &out);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor d[] = {
     { "scanFwd", NULL, scan_fwd, NULL, NULL, NULL, napi_default, NULL },
     { "scanBwd", NULL, scan_bwd, NULL, NULL, NULL, napi_default, NULL },
     { "attnFwd", NULL, attn_fwd, NULL, NULL, NULL, napi_default, NULL },
     { "attnBwd", NULL, attn_bwd, NULL, NULL, NULL, napi_default, NULL },
+    { "convFwd", NULL, conv_fwd, NULL, NULL, NULL, napi_default, NULL },
+    { "convBwd", NULL, conv_bwd, NULL, NULL, NULL, napi_default, NULL },
+    { "crossEntropy", NULL, cross_entropy, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   return exports;

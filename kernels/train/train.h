@@ -32,4 +32,25 @@ typedef struct {
 void jt_train_attn_fwd(const jt_attn_args *a, int threads);
 int jt_train_attn_bwd(const jt_attn_args *a, int threads);
 
+typedef struct {
+  int B, T, E, K, uStride;
+  const float *u, *w, *bias;   /* u rows of stride uStride, w [E, K], bias [E] or NULL */
+  float *c;                    /* forward output [M, E] */
+  const float *dc;             /* backward input [M, E] */
+  float *du, *dw, *db;         /* accumulated (db may be NULL) */
+} jt_conv_args;
+
+void jt_train_conv_fwd(const jt_conv_args *a, int threads);
+void jt_train_conv_bwd(const jt_conv_args *a, int threads);
+
+typedef struct {
+  int M, V;
+  const float *logits; const int32_t *targets;  /* [M, V], [M] (−1 = no target) */
+  float *dlogits;                                /* [M, V] or NULL */
+  double scale, count;
+} jt_ce_args;
+
+/* Returns the summed (not averaged) loss over rows with a target. */
+double jt_train_cross_entropy(const jt_ce_args *a, int threads);
+
 #endif

@@ -20,6 +20,11 @@ export interface TrainAddon {
   attnFwd(B: number, T: number, nH: number, nKV: number, d: number, threads: number, q: Float32Array, k: Float32Array, v: Float32Array, o: Float32Array, P: Float32Array): void;
   attnBwd(B: number, T: number, nH: number, nKV: number, d: number, threads: number, q: Float32Array, k: Float32Array, v: Float32Array,
     P: Float32Array, dO: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array): void;
+  convFwd(B: number, T: number, E: number, K: number, uStride: number, threads: number, u: Float32Array, w: Float32Array, bias: Float32Array | null, c: Float32Array): void;
+  convBwd(B: number, T: number, E: number, K: number, uStride: number, threads: number, u: Float32Array, w: Float32Array, dc: Float32Array,
+    du: Float32Array, dw: Float32Array, db: Float32Array | null): void;
+  /** Summed loss over rows with a target; writes scale·∂(mean loss)/∂logits when dlogits is given. */
+  crossEntropy(M: number, V: number, threads: number, logits: Float32Array, targets: Int32Array, dlogits: Float32Array | null, scale: number, count: number): number;
 }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

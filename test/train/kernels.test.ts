@@ -1,5 +1,5 @@
 /**
- * The C training kernels (kernels/train/: scan and attention forward/backward) against the TypeScript
+ * The C training kernels (kernels/train/: scan, attention and conv forward/backward, cross-entropy) against the TypeScript
  * ops they mirror, in float32 on odd shapes. Where the addon is not built, the float32 arrays take the
  * TypeScript path and the comparison holds trivially; the test reports which path ran.
  */
@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configureTrainKernels, trainAddon } from '../../src/train/native.js';
 import { attnBwd, attnFwd } from '../../src/train/ops/attention.js';
+import { convBwd, convFwd } from '../../src/train/ops/conv.js';
+import { crossEntropy } from '../../src/train/ops/loss.js';
 import { scanBwd, scanFwd } from '../../src/train/ops/scan.js';
 import { maxAbsDiff } from '../helpers/reference.js';
 import { fill, randn } from './helpers.js';
@@ -46,6 +48,26 @@ test('attention kernels = TypeScript attention (GQA 6/3, d 5)', () => {
     const dq = f32(q.length), dk = f32(k.length), dv = f32(v.length);
     attnBwd(dq, dk, dv, dO, q, k, v, P, s);
     return [o, dq, dk, dv];
+  });
+  a.forEach((x, i) => assert.ok(maxAbsDiff(x, b[i]!) < 1e-5, `output ${i}: ${maxAbsDiff(x, b[i]!)}`));
+});
+
+test('conv and cross-entropy kernels = TypeScript ops', () => {
+  const g = randn(23);
+  const B = 2, T = 6, E = 7, K = 4, uStride = 2 * E, M = B * T, V = 13;
+  const u = fill(f32(M * uStride), g), w = fill(f32(E * K), g), bias = fill(f32(E), g), dc = fill(f32(M * E), g);
+  const logits = fill(f32(M * V), g, 3), targets = Int32Array.from({ length: M }, (_, i) => (i % 5 === 4 ? -1 : (i * 7) % V));
+  const [a, b] = both(() => {
+    const s = { B, T, E, K, uStride };
+    const c = f32(M * E), c0 = f32(M * E);
+    convFwd(c, u, w, bias, s);
+    convFwd(c0, u, w, null, s);
+    const du = f32(u.length), dw = f32(w.length), db = f32(E);
+    convBwd(du, dw, db, dc, u, w, s);
+    const dl = f32(M * V);
+    const ce = crossEntropy(logits, targets, M, V, dl, 0.5);
+    const ce0 = crossEntropy(logits, targets, M, V, null);
+    return [c, c0, du, dw, db, dl, Float32Array.of(ce.loss, ce0.loss, ce.count)];
   });
   a.forEach((x, i) => assert.ok(maxAbsDiff(x, b[i]!) < 1e-5, `output ${i}: ${maxAbsDiff(x, b[i]!)}`));
 });

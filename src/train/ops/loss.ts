@@ -3,6 +3,7 @@
  *   loss = −(1/n) Σ_t log softmax(logits_t)[target_t],   ∂loss/∂logits_t = (softmax_t − onehot_t)/n.
  * Sums run in float64 whatever the array type.
  */
+import { trainAddon, trainThreads } from '../native.js';
 import type { Arr } from '../tensor.js';
 
 /** Returns the mean loss and the number of counted rows; writes scale·∂loss/∂logits into dlogits if given. */
@@ -10,6 +11,10 @@ export function crossEntropy(logits: Arr, targets: Int32Array, M: number, V: num
   let count = 0;
   for (let t = 0; t < M; t++) if (targets[t]! >= 0) count++;
   if (count === 0) return { loss: 0, count: 0 };
+  const kn = trainAddon();
+  if (kn && logits instanceof Float32Array && (dlogits === null || dlogits instanceof Float32Array)) {
+    return { loss: kn.crossEntropy(M, V, trainThreads(), logits, targets, dlogits, scale, count) / count, count };
+  }
   let total = 0;
   for (let t = 0; t < M; t++) {
     const o = t * V, y = targets[t]!;

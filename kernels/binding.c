@@ -211,6 +211,17 @@ static napi_value op_scan(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* streamSum(x) → Σ x (a read-bandwidth probe for the benchmark) */
+static napi_value op_stream_sum(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 1, "streamSum")) return NULL;
+  size_t n;
+  float *x = f32(&A, 0, &n);
+  if (A.bad) return NULL;
+  napi_value r;
+  CALL(napi_create_double(env, K->stream_sum(x, (int64_t)n), &r));
+  return r;
+}
+
 static napi_value make_info(napi_env env) {
   napi_value o, v;
   CALL(napi_create_object(env, &o));
@@ -251,7 +262,7 @@ static napi_value init(napi_env env, napi_value exports) {
   static const struct { const char *name; napi_callback cb; } fns[] = {
     { "matmul", op_matmul }, { "rmsNorm", op_rmsnorm }, { "embed", op_embed }, { "gatedAct", op_gated },
     { "add", op_add }, { "attention", op_attention }, { "conv1d", op_conv }, { "scan", op_scan },
-    { "configure", op_configure }, { "info", op_info },
+    { "configure", op_configure }, { "info", op_info }, { "streamSum", op_stream_sum },
   };
   if (!K) K = jt_kernels_best();
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

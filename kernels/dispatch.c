@@ -15,9 +15,10 @@
   void jt_gated_act_##sfx(float *, const float *, const float *, int64_t, int);        \
   void jt_add_##sfx(float *, const float *, int64_t);                                  \
   void jt_decode_row_##sfx(float *, const uint8_t *, int64_t, int);                   \
+  float jt_stream_sum_##sfx(const float *, int64_t);                                   \
   static const jt_kernels set_##sfx = { #sfx, jt_matmul_##sfx, jt_rmsnorm_##sfx,       \
     jt_attention_##sfx, jt_conv1d_##sfx, jt_scan_##sfx, jt_gated_act_##sfx, jt_add_##sfx, \
-    jt_decode_row_##sfx };
+    jt_decode_row_##sfx, jt_stream_sum_##sfx };
 
 DECLARE_SET(generic)
 

@@ -40,3 +40,32 @@ void JT_FN(jt_add)(float *x, const float *y, int64_t n) {
   if (n < PAR_MIN) add_range(&c, 0, n);
   else jt_parallel_for(n, GRAIN, add_range, &c);
 }
+
+/* Σ x[i] with one vector accumulator per chunk, split over the pool: a memory-read probe for the
+ * benchmark (bytes streamed per second is the bandwidth bound of decode). */
+typedef struct { const float *x; float part[1024]; } sum_ctx;
+
+static void sum_range(void *p, int64_t c0, int64_t c1) {
+  sum_ctx *c = (sum_ctx *)p;
+  for (int64_t ch = c0; ch < c1; ch++) {
+    const float *x = c->x + ch * GRAIN * 4;
+    vf a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
+    for (int64_t i = 0; i < GRAIN * 4; i += 4 * JT_W) {
+      a0 = vadd(a0, vload(x + i)); a1 = vadd(a1, vload(x + i + JT_W));
+      a2 = vadd(a2, vload(x + i + 2 * JT_W)); a3 = vadd(a3, vload(x + i + 3 * JT_W));
+    }
+    c->part[ch % 1024] += vsum(vadd(vadd(a0, a1), vadd(a2, a3)));
+  }
+}
+
+float JT_FN(jt_stream_sum)(const float *x, int64_t n) {
+  sum_ctx c;
+  memset(&c, 0, sizeof c);
+  c.x = x;
+  const int64_t chunks = n / (GRAIN * 4);
+  jt_parallel_for(chunks, 1, sum_range, &c);
+  float s = 0;
+  for (int i = 0; i < 1024; i++) s += c.part[i];
+  for (int64_t i = chunks * GRAIN * 4; i < n; i++) s += x[i];
+  return s;
+}

@@ -92,6 +92,8 @@ typedef struct {
   void (*add)(float *x, const float *y, int64_t n);
   /* out[0..n) = row of n values of `dtype` starting at src, as float32. */
   void (*decode_row)(float *out, const uint8_t *src, int64_t n, int dtype);
+  /* Σ x[0..n): a memory-bandwidth probe for the benchmark (order of the sum unspecified) */
+  float (*stream_sum)(const float *x, int64_t n);
 } jt_kernels;
 
 /* dispatch.c */

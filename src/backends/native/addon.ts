@@ -22,6 +22,8 @@ export interface NativeAddon {
   /** Sets the thread count (≥ 1) and instruction set ('generic' | 'avx2' | 'avx512' | null for the best). */
   configure(threads: number, isa: string | null): NativeInfo;
   info(): NativeInfo;
+  /** Σ x, streamed on all threads: the benchmark's memory-bandwidth probe. */
+  streamSum(x: Float32Array): number;
 }
 
 export interface NativeInfo {

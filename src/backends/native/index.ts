@@ -50,6 +50,11 @@ export class NativeBackend implements Backend {
     return this.addon.info();
   }
 
+  /** Σ x over all threads (a memory-read probe for the benchmark; summation order unspecified). */
+  streamSum(x: Float32Array): number {
+    return this.addon.streamSum(x);
+  }
+
   /** Whether matmul/embed run natively on weights of this type (else the reference op runs). */
   supports(dtype: DType): boolean {
     return DTYPE_CODE[dtype] !== undefined;

@@ -1,0 +1,35 @@
+/**
+ * One benchmark run of llama.cpp (through node-llama-cpp, CPU build, llama.cpp's defaults: KV cache
+ * F16, flash attention "auto") in its own process; prints one JSON line shaped like child-jamba's.
+ * Prefill: the prompt up to the first greedy token; decode: `--decode` more greedy tokens (EOS does not
+ * stop it, as jamba-ts's loop does not stop either).
+ *
+ * Usage: node dist/bench/child-llama.js --model <gguf> --threads <n> --prefill <P> --decode <D> --vocab <V>
+ */
+import { getLlama, LlamaLogLevel, type Token } from 'node-llama-cpp';
+import { flag, promptIds } from './common.js';
+
+const threads = Number(flag('threads') ?? 2), P = Number(flag('prefill') ?? 512), D = Number(flag('decode') ?? 128);
+const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
+const model = await llama.loadModel({ modelPath: flag('model')! });
+const ctx = await model.createContext({ contextSize: P + D + 16, batchSize: Math.max(P, 1), threads });
+const seq = ctx.getSequence();
+const it = seq.evaluate(promptIds(P, Number(flag('vocab'))) as Token[], { temperature: 0, yieldEogToken: true });
+const t0 = performance.now();
+await it.next();
+const t1 = performance.now();
+for (let i = 0; i < D; i++) {
+  const r = await it.next();
+  if (r.done) throw new Error(`llama.cpp stopped after ${i} decode tokens`);
+}
+const t2 = performance.now();
+await it.return();
+console.log(JSON.stringify({
+  engine: 'llama.cpp', threads, kv_type: ctx.kvCacheKeyType ?? 'f16 (default)', flash_attention: String(ctx.flashAttention),
+  prefill_tokens: P, prefill_tokens_per_s: P / ((t1 - t0) / 1000),
+  decode_tokens: D, decode_tokens_per_s: D / ((t2 - t1) / 1000),
+  peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+}));
+await ctx.dispose();
+await model.dispose();
+await llama.dispose();

@@ -1,0 +1,157 @@
+/**
+ * `npm run bench -- --json <file>`: jamba-ts against llama.cpp on the same GGUF files, and the hybrid
+ * against an all-attention model at long context (issue 3 item 4). Not part of `npm test`.
+ *
+ *  a. Peer: bench-small (models.ts) per weight type, prefill 512 + 128 greedy decode tokens, 2 threads;
+ *     engines alternate, each run in its own child process; each row is the median of --runs (≥ 3).
+ *  b. Long context: bench-small vs bench-small-attn on jamba-ts, decode tokens/s and memory after
+ *     contexts of 1K, 4K, 16K and 32K tokens (filled synthetically, see child-jamba.ts), f32 and the
+ *     smallest type; rows carry context_tokens and kv_mb, and the ratio predicted from bytes per token.
+ *  c. --quick: a 4-layer model, short prompt, one run, under a minute once the models are cached.
+ * Also measured: memory read bandwidth (streamSum) and the native matmul peak, the two physical limits
+ * docs/PERFORMANCE.md compares against. Writes the JSON, a table on stdout and an SVG plot.
+ *
+ * Flags: --json <file> [--svg <file>] [--quick] [--types f32,f16,bf16,q8_0,q4_k_m] [--long-types f32,q4_k_m]
+ *        [--runs n] [--threads n] [--cache <dir>] [--skip-peer] [--skip-long]
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ConvertType } from '../src/io/convert-types.js';
+import { loadNativeBackend } from '../src/backends/native/index.js';
+import { f32Weight } from '../src/tensor/weight.js';
+import { benchGguf, type BenchModel } from './models.js';
+import { bytesPerToken, modelBytes } from './bytes.js';
+import { svg, type Row } from './plot.js';
+import { flag } from './common.js';
+
+const quick = process.argv.includes('--quick');
+const jsonPath = flag('json');
+const svgPath = flag('svg') ?? (jsonPath ? jsonPath.replace(/\.json$/, '') + '.svg' : undefined);
+const threads = Number(flag('threads') ?? 2);
+const runs = Number(flag('runs') ?? (quick ? 1 : 3));
+const types = (flag('types') ?? (quick ? 'f32,q8_0' : 'f32,f16,bf16,q8_0,q4_k_m')).split(',') as ConvertType[];
+const longTypes = (flag('long-types') ?? (quick ? 'q8_0' : 'f32,q4_k_m')).split(',') as ConvertType[];
+const cache = flag('cache') ?? join(tmpdir(), 'jamba-ts-bench');
+const P = quick ? 64 : 512, D = quick ? 16 : 128;
+const contexts = quick ? [256, 1024] : [1024, 4096, 16384, 32768];
+const longDecode = quick ? 8 : 32;
+const vocab = quick ? 8192 : 65536;
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+
+interface RunResult { [k: string]: unknown; prefill_tokens_per_s: number | null; decode_tokens_per_s: number; peak_rss_mb: number }
+
+function child(script: string, args: string[]): RunResult | null {
+  const r = spawnSync(process.execPath, [here(script), ...args], { encoding: 'utf8', timeout: 30 * 60_000, maxBuffer: 1 << 24 });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as RunResult;
+  } catch {
+    log(`${script} ${args.join(' ')} failed (status ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    return null;
+  }
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+
+/** One output row: the median of each measured number over the runs, other fields from the first run. */
+function aggregate(base: Record<string, unknown>, rs: RunResult[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base, ...rs[0], ...base };
+  for (const k of ['prefill_tokens_per_s', 'decode_tokens_per_s', 'peak_rss_mb', 'rss_mb', 'kv_mb']) {
+    const v = rs.map((r) => r[k]).filter((x): x is number => typeof x === 'number');
+    if (v.length) out[k] = Math.round(median(v) * 100) / 100;
+  }
+  out.runs = rs.length;
+  return out;
+}
+
+function probes(): Record<string, unknown> {
+  const nb = loadNativeBackend(threads);
+  if (!nb) throw new Error('the native addon is not built (npm run build:native)');
+  const x = new Float32Array((quick ? 128 : 512) * 2 ** 18).fill(1); // 128 / 512 MB
+  const bw: number[] = [];
+  for (let i = 0; i < 5; i++) { const t = performance.now(); nb.streamSum(x); bw.push(x.byteLength / ((performance.now() - t) / 1000) / 1e9); }
+  const rows = 1024, cols = 1024, T = 256;
+  const w = f32Weight('w', [rows, cols], new Float32Array(rows * cols).fill(0.01));
+  const xin = new Float32Array(T * cols).fill(0.5), y = new Float32Array(T * rows);
+  const gf: number[] = [];
+  for (let i = 0; i < 5; i++) { const t = performance.now(); nb.matmul(y, xin, w, T); gf.push((2 * rows * cols * T) / ((performance.now() - t) / 1000) / 1e9); }
+  return { isa: nb.info.isa, threads, read_bandwidth_gb_s: Math.round(median(bw) * 10) / 10, matmul_f32_gflop_s: Math.round(median(gf) * 10) / 10 };
+}
+
+const results: Record<string, unknown>[] = [];
+const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, ...probes() };
+log(`machine: ${JSON.stringify(machine)}`);
+
+if (!process.argv.includes('--skip-peer')) {
+  for (const type of types) {
+    const gguf = await benchGguf(cache, 'bench-small', type, quick, log);
+    const got: Record<string, RunResult[]> = { 'jamba-ts': [], 'llama.cpp': [] };
+    for (let r = 0; r < runs; r++) {
+      for (const engine of r % 2 ? ['llama.cpp', 'jamba-ts'] : ['jamba-ts', 'llama.cpp']) {
+        const args = ['--model', gguf, '--threads', String(threads), '--prefill', String(P), '--decode', String(D), '--vocab', String(vocab)];
+        const res = child(engine === 'jamba-ts' ? 'child-jamba.js' : 'child-llama.js', args);
+        log(`${type} ${engine} run ${r + 1}: ${res ? `prefill ${res.prefill_tokens_per_s?.toFixed(1)} tok/s, decode ${res.decode_tokens_per_s.toFixed(1)} tok/s, peak ${res.peak_rss_mb.toFixed(0)} MB` : 'failed'}`);
+        if (res) got[engine]!.push(res);
+      }
+    }
+    for (const engine of ['jamba-ts', 'llama.cpp']) {
+      if (got[engine]!.length) results.push(aggregate({ engine, model: 'bench-small', weights: type, threads }, got[engine]!));
+    }
+  }
+}
+
+const predictions: Record<string, unknown>[] = [];
+if (!process.argv.includes('--skip-long')) {
+  for (const type of longTypes) {
+    const paths: Record<string, string> = {};
+    for (const m of ['bench-small', 'bench-small-attn'] as BenchModel[]) paths[m] = await benchGguf(cache, m, type, quick, log);
+    const bytes = Object.fromEntries(Object.entries(paths).map(([m, p]) => [m, modelBytes(p, 2, 16, 2 * 64)]));
+    for (const C of contexts) {
+      const got: Record<string, RunResult[]> = { 'bench-small': [], 'bench-small-attn': [] };
+      for (let r = 0; r < runs; r++) {
+        for (const m of (r % 2 ? ['bench-small-attn', 'bench-small'] : ['bench-small', 'bench-small-attn']) as BenchModel[]) {
+          const res = child('child-jamba.js', ['--model', paths[m]!, '--threads', String(threads), '--prefill', '0', '--decode', String(longDecode), '--context', String(C)]);
+          log(`${type} ${m} context ${C} run ${r + 1}: ${res ? `decode ${res.decode_tokens_per_s.toFixed(1)} tok/s, kv ${Number(res.kv_mb).toFixed(0)} MB, peak ${res.peak_rss_mb.toFixed(0)} MB` : 'failed'}`);
+          if (res) got[m]!.push(res);
+        }
+      }
+      const rows: Record<string, Record<string, unknown>> = {};
+      for (const m of ['bench-small', 'bench-small-attn']) {
+        if (!got[m]!.length) continue;
+        rows[m] = aggregate({ engine: 'jamba-ts', model: m, weights: type, threads, context_tokens: C, prefill_tokens: 0, prefill_tokens_per_s: null }, got[m]!);
+        results.push(rows[m]!);
+      }
+      if (rows['bench-small'] && rows['bench-small-attn']) {
+        const measured = Number(rows['bench-small']!.decode_tokens_per_s) / Number(rows['bench-small-attn']!.decode_tokens_per_s);
+        const predicted = bytesPerToken(bytes['bench-small-attn']!, C) / bytesPerToken(bytes['bench-small']!, C);
+        predictions.push({
+          weights: type, context_tokens: C, measured_ratio: Math.round(measured * 100) / 100, predicted_ratio: Math.round(predicted * 100) / 100,
+          within_10_percent: Math.abs(measured / predicted - 1) <= 0.1,
+          kv_ratio: Math.round((Number(rows['bench-small-attn']!.kv_mb) / Number(rows['bench-small']!.kv_mb)) * 100) / 100,
+          bytes_per_token_mb: { 'bench-small': bytesPerToken(bytes['bench-small']!, C) / 2 ** 20, 'bench-small-attn': bytesPerToken(bytes['bench-small-attn']!, C) / 2 ** 20 },
+        });
+      }
+    }
+  }
+}
+
+// ---- report ----
+const fmt = (v: unknown, d = 1) => (typeof v === 'number' ? v.toFixed(d) : v === null || v === undefined ? '-' : String(v));
+const cols = ['engine', 'model', 'weights', 'context_tokens', 'prefill_tokens_per_s', 'decode_tokens_per_s', 'peak_rss_mb', 'kv_mb', 'runs'];
+const table = [cols, ...results.map((r) => cols.map((c) => fmt(r[c])))];
+const widths = cols.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+for (const row of table) console.log(row.map((c, i) => c.padStart(widths[i]!)).join('  '));
+for (const type of types) {
+  const j = results.find((r) => r.engine === 'jamba-ts' && r.weights === type && r.context_tokens === undefined);
+  const l = results.find((r) => r.engine === 'llama.cpp' && r.weights === type);
+  if (j && l) console.log(`${type}: jamba-ts / llama.cpp = prefill ${fmt(Number(j.prefill_tokens_per_s) / Number(l.prefill_tokens_per_s), 2)}x, decode ${fmt(Number(j.decode_tokens_per_s) / Number(l.decode_tokens_per_s), 2)}x`);
+}
+for (const p of predictions) console.log(`long context ${p.weights} @${p.context_tokens}: hybrid / all-attention decode = ${p.measured_ratio}x measured, ${p.predicted_ratio}x predicted from bytes per token, KV ${p.kv_ratio}x smaller`);
+const out = { machine, settings: { quick, threads, runs, prefill_tokens: P, decode_tokens: D, contexts, long_decode_tokens: longDecode }, results, long_context_ratios: predictions };
+if (jsonPath) { writeFileSync(jsonPath, JSON.stringify(out, null, 2) + '\n'); log(`wrote ${jsonPath}`); }
+if (svgPath) { writeFileSync(svgPath, svg(results as unknown as Row[])); log(`wrote ${svgPath}`); }

@@ -1,0 +1,72 @@
+/**
+ * The benchmark's SVG: left, prefill and decode tokens/s of both engines per weight type (bars); right,
+ * decode tokens/s against context length for bench-small and bench-small-attn (log-2 x axis, one line
+ * per model and weight type). Plain SVG text, no dependencies.
+ */
+export interface Row {
+  engine: string; model: string; weights: string; context_tokens?: number;
+  prefill_tokens_per_s: number | null; decode_tokens_per_s: number | null;
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
+
+function text(x: number, y: number, s: string, extra = ''): string {
+  return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-family="sans-serif" font-size="11" ${extra}>${esc(s)}</text>`;
+}
+
+function bars(rows: Row[], x0: number, y0: number, w: number, h: number): string[] {
+  const out: string[] = [text(x0, y0 - 8, 'bench-small, 2 threads: tokens/s (prefill 512 | decode 128)', 'font-weight="bold"')];
+  const peer = rows.filter((r) => r.context_tokens === undefined && r.model === 'bench-small');
+  const types = [...new Set(peer.map((r) => r.weights))];
+  const engines = [...new Set(peer.map((r) => r.engine))];
+  const metrics: ['prefill_tokens_per_s' | 'decode_tokens_per_s', string][] = [['prefill_tokens_per_s', 'prefill'], ['decode_tokens_per_s', 'decode']];
+  const max = Math.max(1, ...peer.flatMap((r) => [r.prefill_tokens_per_s ?? 0, r.decode_tokens_per_s ?? 0]));
+  const group = w / Math.max(1, types.length * 2);
+  const bw = (group * 0.8) / Math.max(1, engines.length);
+  types.forEach((t, ti) => metrics.forEach(([m, label], mi) => {
+    const gx = x0 + (ti * 2 + mi) * group;
+    engines.forEach((e, ei) => {
+      const r = peer.find((p) => p.weights === t && p.engine === e);
+      const v = r?.[m] ?? 0;
+      const bh = (v / max) * h;
+      out.push(`<rect x="${(gx + ei * bw).toFixed(1)}" y="${(y0 + h - bh).toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${bh.toFixed(1)}" fill="${COLORS[ei % COLORS.length]}"><title>${esc(`${e} ${t} ${label}: ${v.toFixed(1)} tok/s`)}</title></rect>`);
+      out.push(text(gx + ei * bw, y0 + h - bh - 2, v.toFixed(0), 'font-size="8"'));
+    });
+    out.push(text(gx, y0 + h + 12, `${t} ${label}`, 'font-size="9"'));
+  }));
+  out.push(`<line x1="${x0}" y1="${y0 + h}" x2="${x0 + w}" y2="${y0 + h}" stroke="black"/>`);
+  engines.forEach((e, ei) => {
+    out.push(`<rect x="${x0 + ei * 90}" y="${y0 + h + 22}" width="10" height="10" fill="${COLORS[ei % COLORS.length]}"/>`, text(x0 + ei * 90 + 14, y0 + h + 31, e));
+  });
+  return out;
+}
+
+function lines(rows: Row[], x0: number, y0: number, w: number, h: number): string[] {
+  const out: string[] = [text(x0, y0 - 8, 'jamba-ts decode tokens/s vs context', 'font-weight="bold"')];
+  const lc = rows.filter((r) => r.context_tokens !== undefined && r.decode_tokens_per_s);
+  if (lc.length === 0) return out;
+  const ctxs = [...new Set(lc.map((r) => r.context_tokens!))].sort((a, b) => a - b);
+  const max = Math.max(...lc.map((r) => r.decode_tokens_per_s!));
+  const lx = (c: number) => x0 + (ctxs.length === 1 ? w / 2 : (Math.log2(c / ctxs[0]!) / Math.log2(ctxs[ctxs.length - 1]! / ctxs[0]!)) * w);
+  const ly = (v: number) => y0 + h - (v / max) * h;
+  const series = [...new Set(lc.map((r) => `${r.model} ${r.weights}`))];
+  series.forEach((s, si) => {
+    const pts = lc.filter((r) => `${r.model} ${r.weights}` === s).sort((a, b) => a.context_tokens! - b.context_tokens!);
+    const color = COLORS[si % COLORS.length];
+    const dash = s.includes('attn') ? ' stroke-dasharray="5,3"' : '';
+    out.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${pts.map((p) => `${lx(p.context_tokens!).toFixed(1)},${ly(p.decode_tokens_per_s!).toFixed(1)}`).join(' ')}"/>`);
+    for (const p of pts) out.push(`<circle cx="${lx(p.context_tokens!).toFixed(1)}" cy="${ly(p.decode_tokens_per_s!).toFixed(1)}" r="3" fill="${color}"><title>${esc(`${s} @${p.context_tokens}: ${p.decode_tokens_per_s!.toFixed(1)} tok/s`)}</title></circle>`);
+    out.push(`<line x1="${x0 + 10}" y1="${y0 + h + 28 + si * 14}" x2="${x0 + 30}" y2="${y0 + h + 28 + si * 14}" stroke="${color}" stroke-width="2"${dash}/>`, text(x0 + 34, y0 + h + 32 + si * 14, s));
+  });
+  for (const c of ctxs) out.push(text(lx(c) - 10, y0 + h + 14, c >= 1024 ? `${c / 1024}K` : String(c)));
+  out.push(`<line x1="${x0}" y1="${y0 + h}" x2="${x0 + w}" y2="${y0 + h}" stroke="black"/>`, `<line x1="${x0}" y1="${y0}" x2="${x0}" y2="${y0 + h}" stroke="black"/>`);
+  out.push(text(x0 - 4, y0 + 4, max.toFixed(0), 'text-anchor="end"'), text(x0 - 4, y0 + h, '0', 'text-anchor="end"'));
+  return out;
+}
+
+export function svg(rows: Row[]): string {
+  const W = 1000, H = 420;
+  const body = [...bars(rows, 40, 40, 500, 280), ...lines(rows, 620, 40, 340, 280)];
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}"><rect width="100%" height="100%" fill="white"/>\n${body.join('\n')}\n</svg>\n`;
+}

@@ -15,3 +15,8 @@ export { generateGreedy, type GreedyOptions, type GreedyResult } from './generat
 export type { Weight } from './tensor/weight.js';
 export type { DType } from './tensor/dtype.js';
 export { pullModel, resolveModelRef, type PullOptions, type PulledModel } from './io/hub.js';
+export {
+  loadTextModel, TextModel, Generation, ChatSession, defaultModelPath, DEFAULT_MODEL_NAME,
+  type LoadTextModelOptions, type GenerateResult, type FinishReason, type Timings, type TokenLogprobInfo,
+  type GenerateOptions, type TextGenerateOptions, type ChatOptions, type ChatResult, type SessionOptions,
+} from './api/index.js';

@@ -1,10 +1,13 @@
-/** The library's generate(): streaming, counts and timings, seeds, stop strings, cancellation, logprobs, bias. */
+/** The library's generate(): streaming, counts and timings, seeds, stop strings, cancellation, logprobs, bias, .gguf. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { loadTextModel, TextModel } from '../../src/api/text-model.js';
 import { JambaUserError } from '../../src/errors.js';
 import { generateGreedy } from '../../src/generate/greedy.js';
-import { TextModel } from '../../src/api/text-model.js';
-import { collect, textModel } from './helpers.js';
+import { openCheckpoint } from '../../src/io/checkpoint.js';
+import { convertCheckpoint } from '../../src/io/convert.js';
+import { collect, MODEL_DIR, textModel, tmp, TOKENIZER_DIR } from './helpers.js';
 
 const PROMPT = 'Once upon a time there was a little girl';
 
@@ -114,4 +117,13 @@ test('maxTokens 0 generates nothing; a prompt longer than the context and bad op
   await assert.rejects(tm.generate(PROMPT, { temperature: -1 }).result, /temperature/);
   await assert.rejects(tm.generate(PROMPT, { maxTokens: 1.5 }).result, /maxTokens/);
   await assert.rejects(tm.generate([]).result, /no tokens/);
+});
+
+test('a .gguf file loads like its folder (same tokens)', async () => {
+  const tm = await textModel();
+  const gguf = join(tmp(), 'm.gguf');
+  convertCheckpoint(await openCheckpoint(MODEL_DIR), gguf, 'f32');
+  const g = await loadTextModel(gguf, { tokenizer: TOKENIZER_DIR, backend: 'ref' });
+  const opts = { maxTokens: 8, seed: 9, ignoreEos: true };
+  assert.deepEqual((await g.generate(PROMPT, opts).result).tokens, (await tm.generate(PROMPT, opts).result).tokens);
 });

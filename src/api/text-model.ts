@@ -56,6 +56,8 @@ export class TextModel {
   /** Ids that end generation: the model config's EOS ids and the tokenizer's. */
   readonly eosIds: readonly number[];
   readonly ctxSize: number;
+  /** A chat template given at load time (instead of the tokenizer's). */
+  readonly chatTemplateSource: string | undefined;
 
   constructor(
     readonly model: JambaModel,
@@ -70,9 +72,6 @@ export class TextModel {
       throw new JambaUserError(`the tokenizer ${tokenizer.origin} has ${tokenizer.vocabSize} tokens but the model only ${model.dims.V}`);
     }
   }
-
-  /** A chat template given at load time (instead of the tokenizer's). */
-  readonly chatTemplateSource: string | undefined;
 
   /** Token ids of a text (BOS/EOS as the tokenizer files say unless `addSpecial` is false). */
   encode(text: string, addSpecial = true): number[] {
@@ -142,6 +141,9 @@ export class TextModel {
 
 /** Loads model and tokenizer from a folder, a .gguf file or a Hugging Face repo id. */
 export async function loadTextModel(ref: string, opts: LoadTextModelOptions = {}): Promise<TextModel> {
+  if (opts.ctxSize !== undefined && !(Number.isInteger(opts.ctxSize) && opts.ctxSize >= 2)) {
+    throw new JambaUserError(`ctxSize must be an integer ≥ 2, got ${opts.ctxSize}`);
+  }
   const ck = await openCheckpoint(ref);
   let tokenizer: Tokenizer;
   if (opts.tokenizer) tokenizer = await loadTokenizer(opts.tokenizer, { readGgufMetadata });
@@ -158,8 +160,5 @@ export async function loadTextModel(ref: string, opts: LoadTextModelOptions = {}
   }
   const backend = typeof opts.backend === 'object' ? opts.backend : createBackend(opts.backend ?? 'auto', opts.threads);
   const model = modelFromCheckpoint(ck, backend);
-  if (opts.ctxSize !== undefined && !(Number.isInteger(opts.ctxSize) && opts.ctxSize >= 2)) {
-    throw new JambaUserError(`ctxSize must be an integer ≥ 2, got ${opts.ctxSize}`);
-  }
   return new TextModel(model, tokenizer, ref, { ctxSize: opts.ctxSize, chatTemplate: opts.chatTemplate });
 }

@@ -34,7 +34,10 @@ export interface EngineOptions {
   /** Longest sequence (prompt + generated) accepted (default: the config's max_position_embeddings). */
   ctxSize?: number;
   cache?: PromptCache | null;
-  /** Checkpoint every this many tokens of a sequence (default 256; 0 = only at the given positions). */
+  /**
+   * Checkpoint every this many tokens of a sequence (default 1024; 0 = only at the given positions).
+   * Each checkpoint holds a full copy of the KV rows, so the interval sets how fast long prompts fill the cache.
+   */
   checkpointEvery?: number;
 }
 
@@ -79,7 +82,7 @@ export class Engine {
     this.prefillChunk = opts.prefillChunk ?? 64;
     this.stepTokens = opts.stepTokens ?? Math.max(256, this.maxActive + this.prefillChunk);
     this.ctxSize = opts.ctxSize ?? model.config.maxPositionEmbeddings;
-    this.checkpointEvery = opts.checkpointEvery ?? 256;
+    this.checkpointEvery = opts.checkpointEvery ?? 1024;
     this.cache = opts.cache ?? null;
     for (const [k, v] of Object.entries({ maxActive: this.maxActive, prefillChunk: this.prefillChunk, ctxSize: this.ctxSize })) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`engine option ${k} must be a positive integer, got ${v}`);

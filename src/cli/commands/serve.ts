@@ -34,7 +34,7 @@ export const serveCommand: Command = {
     'prefill-chunk': { type: 'string', value: '<n>', description: 'prompt tokens per prefill chunk', default: '64' },
     'cache-mb': { type: 'string', value: '<n>', description: 'prompt-cache size in MiB (0: no prompt reuse)', default: '1024' },
     'cache-dir': { type: 'string', value: '<dir>', description: 'keep prompt-cache checkpoints on disk here (survive restarts)' },
-    'checkpoint-every': { type: 'string', value: '<n>', description: 'checkpoint a sequence every n tokens (0: message ends only)', default: '256' },
+    'checkpoint-every': { type: 'string', value: '<n>', description: 'checkpoint a sequence every n tokens (0: message ends only)', default: '1024' },
     'request-timeout': { type: 'string', value: '<s>', description: 'seconds a request may take, queue included', default: '600' },
     ...MODEL_RUN_FLAGS,
   },

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine } from '../../src/engine/scheduler.js';
+import { greedySampler } from '../../src/engine/sampler.js';
 import { QueueFullError, EngineRequestError, EngineClosedError } from '../../src/engine/types.js';
 import { generateGreedy } from '../../src/generate/greedy.js';
 import { randomPrompt, seededSampler, smallModel, spyForward } from './helpers.js';
@@ -142,4 +143,18 @@ test('cancelAll ends everything promptly', async () => {
   const res = await Promise.all(all);
   assert.ok(res.every((r) => r.finish === 'cancelled'));
   await engine.close();
+});
+
+test('the default greedy sampler reports logprobs when asked', async () => {
+  const model = await smallModel();
+  const engine = new Engine(model, {});
+  const seen: { id: number; logprob?: number; top?: { id: number; logprob: number }[] }[] = [];
+  const r = await engine.submit({ prompt: [5, 6, 7], maxTokens: 4, sampler: greedySampler(3), onToken: (t) => { seen.push(t); } });
+  assert.deepEqual(r.tokens, generateGreedy(model, [[5, 6, 7]], { maxTokens: 4, ignoreEos: true }).ids[0]);
+  for (const t of seen) {
+    assert.equal(t.top?.length, 3);
+    assert.equal(t.top![0]!.id, t.id, 'greedy takes the most likely token');
+    assert.equal(t.top![0]!.logprob, t.logprob);
+    assert.ok(t.logprob! < 0 && t.top![1]!.logprob <= t.logprob!);
+  }
 });

@@ -143,10 +143,10 @@ test('full queue → 503 with Retry-After; a client that disconnects cancels its
 });
 
 test('a request past its time limit gets 504, streamed or not', async () => {
-  const rig = await startRig({ requestTimeoutMs: 300 });
+  const rig = await startRig({ requestTimeoutMs: 300, ctxSize: 20_000 });
   try {
-    // Greedy with EOS banned: runs until the limit (1000 tokens take well over 300 ms).
-    const body = { model: MODEL_ID, prompt: 'Once', max_tokens: 1000, temperature: 0, logit_bias: { 2: -100 } };
+    // Greedy with EOS banned: would run for 16000 tokens, far past the limit, which ends it.
+    const body = { model: MODEL_ID, prompt: 'Once', max_tokens: 16_000, temperature: 0, logit_bias: { 2: -100 } };
     const slow = await post(rig.base, '/v1/completions', body);
     assert.equal(slow.status, 504, slow.text);
     assert.equal(slow.json.error.code, 'request_timeout');

@@ -167,6 +167,59 @@ static napi_value cross_entropy(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* linearBwdWeight(M, nIn, nOut, threads, dy, x, dW, db | null) */
+static napi_value lin_dw(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 8, "linearBwdWeight")) return NULL;
+  jt_gemm_args s = {0};
+  s.M = num(&A, 0); s.nIn = num(&A, 1); s.nOut = num(&A, 2); int th = num(&A, 3);
+  if (A.bad) return NULL;
+  if (s.M < 0 || s.nIn < 1 || s.nOut < 1) { napi_throw_range_error(env, NULL, "linearBwdWeight: bad shape"); return NULL; }
+  s.dy = f32(&A, 4, (size_t)s.M * s.nOut); s.x = f32(&A, 5, (size_t)s.M * s.nIn); s.dW = f32(&A, 6, (size_t)s.nOut * s.nIn);
+  s.db = is_null(&A, 7) ? NULL : f32(&A, 7, s.nOut);
+  if (A.bad) return NULL;
+  jt_train_gemm_dw(&s, th);
+  return NULL;
+}
+
+/* linearBwdInput(M, nIn, nOut, threads, dy, W, dx) */
+static napi_value lin_dx(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 7, "linearBwdInput")) return NULL;
+  jt_gemm_args s = {0};
+  s.M = num(&A, 0); s.nIn = num(&A, 1); s.nOut = num(&A, 2); int th = num(&A, 3);
+  if (A.bad) return NULL;
+  if (s.M < 0 || s.nIn < 1 || s.nOut < 1) { napi_throw_range_error(env, NULL, "linearBwdInput: bad shape"); return NULL; }
+  s.dy = f32(&A, 4, (size_t)s.M * s.nOut); s.W = f32(&A, 5, (size_t)s.nOut * s.nIn); s.dx = f32(&A, 6, (size_t)s.M * s.nIn);
+  if (A.bad) return NULL;
+  jt_train_gemm_dx(&s, th);
+  return NULL;
+}
+
+/* siluGluFwd(M, E, zOff, zStride, out, a, z) */
+static napi_value glu_fwd(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 7, "siluGluFwd")) return NULL;
+  int M = num(&A, 0), E = num(&A, 1), zOff = num(&A, 2), zs = num(&A, 3);
+  if (A.bad) return NULL;
+  if (M < 0 || E < 1 || zOff < 0 || zs < E) { napi_throw_range_error(env, NULL, "siluGluFwd: bad shape"); return NULL; }
+  const size_t nz = M ? (size_t)zOff + (size_t)(M - 1) * zs + E : 0;
+  float *out = f32(&A, 4, (size_t)M * E), *a = f32(&A, 5, (size_t)M * E), *z = f32(&A, 6, nz);
+  if (A.bad) return NULL;
+  jt_train_silu_glu_fwd(out, a, z + zOff, zs, M, E);
+  return NULL;
+}
+
+/* siluGluBwd(M, E, zOff, zStride, da, dz, g, a, z): da and dz overwritten (dz strided like z) */
+static napi_value glu_bwd(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 9, "siluGluBwd")) return NULL;
+  int M = num(&A, 0), E = num(&A, 1), zOff = num(&A, 2), zs = num(&A, 3);
+  if (A.bad) return NULL;
+  if (M < 0 || E < 1 || zOff < 0 || zs < E) { napi_throw_range_error(env, NULL, "siluGluBwd: bad shape"); return NULL; }
+  const size_t nz = M ? (size_t)zOff + (size_t)(M - 1) * zs + E : 0;
+  float *da = f32(&A, 4, (size_t)M * E), *dz = f32(&A, 5, nz), *g = f32(&A, 6, (size_t)M * E), *a = f32(&A, 7, (size_t)M * E), *z = f32(&A, 8, nz);
+  if (A.bad) return NULL;
+  jt_train_silu_glu_bwd(da, dz + zOff, g, a, z + zOff, zs, M, E);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor d[] = {
     { "scanFwd", NULL, scan_fwd, NULL, NULL, NULL, napi_default, NULL },
@@ -176,6 +229,10 @@ static napi_value init(napi_env env, napi_value exports) {
     { "convFwd", NULL, conv_fwd, NULL, NULL, NULL, napi_default, NULL },
     { "convBwd", NULL, conv_bwd, NULL, NULL, NULL, napi_default, NULL },
     { "crossEntropy", NULL, cross_entropy, NULL, NULL, NULL, napi_default, NULL },
+    { "linearBwdWeight", NULL, lin_dw, NULL, NULL, NULL, napi_default, NULL },
+    { "linearBwdInput", NULL, lin_dx, NULL, NULL, NULL, napi_default, NULL },
+    { "siluGluFwd", NULL, glu_fwd, NULL, NULL, NULL, napi_default, NULL },
+    { "siluGluBwd", NULL, glu_bwd, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   return exports;

@@ -53,4 +53,15 @@ typedef struct {
 /* Returns the summed (not averaged) loss over rows with a target. */
 double jt_train_cross_entropy(const jt_ce_args *a, int threads);
 
+typedef struct {
+  int M, nIn, nOut;
+  const float *dy, *x, *W;     /* [M, nOut], [M, nIn], [nOut, nIn] */
+  float *dW, *db, *dx;         /* accumulated; db may be NULL */
+} jt_gemm_args;
+
+void jt_train_gemm_dw(const jt_gemm_args *a, int threads);
+void jt_train_gemm_dx(const jt_gemm_args *a, int threads);
+void jt_train_silu_glu_fwd(float *out, const float *a, const float *z, int zStride, int M, int E);
+void jt_train_silu_glu_bwd(float *da, float *dz, const float *g, const float *a, const float *z, int zStride, int M, int E);
+
 #endif

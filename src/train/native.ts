@@ -23,6 +23,10 @@ export interface TrainAddon {
   convFwd(B: number, T: number, E: number, K: number, uStride: number, threads: number, u: Float32Array, w: Float32Array, bias: Float32Array | null, c: Float32Array): void;
   convBwd(B: number, T: number, E: number, K: number, uStride: number, threads: number, u: Float32Array, w: Float32Array, dc: Float32Array,
     du: Float32Array, dw: Float32Array, db: Float32Array | null): void;
+  linearBwdWeight(M: number, nIn: number, nOut: number, threads: number, dy: Float32Array, x: Float32Array, dW: Float32Array, db: Float32Array | null): void;
+  linearBwdInput(M: number, nIn: number, nOut: number, threads: number, dy: Float32Array, W: Float32Array, dx: Float32Array): void;
+  siluGluFwd(M: number, E: number, zOff: number, zStride: number, out: Float32Array, a: Float32Array, z: Float32Array): void;
+  siluGluBwd(M: number, E: number, zOff: number, zStride: number, da: Float32Array, dz: Float32Array, g: Float32Array, a: Float32Array, z: Float32Array): void;
   /** Summed loss over rows with a target; writes scale·∂(mean loss)/∂logits when dlogits is given. */
   crossEntropy(M: number, V: number, threads: number, logits: Float32Array, targets: Int32Array, dlogits: Float32Array | null, scale: number, count: number): number;
 }

@@ -1,5 +1,6 @@
 /**
- * The C training kernels (kernels/train/: scan, attention and conv forward/backward, cross-entropy) against the TypeScript
+ * The C training kernels (kernels/train/: scan, attention and conv forward/backward, cross-entropy,
+ * linear backward products, SiLU gate) against the TypeScript
  * ops they mirror, in float32 on odd shapes. Where the addon is not built, the float32 arrays take the
  * TypeScript path and the comparison holds trivially; the test reports which path ran.
  */
@@ -9,6 +10,8 @@ import { configureTrainKernels, trainAddon } from '../../src/train/native.js';
 import { attnBwd, attnFwd } from '../../src/train/ops/attention.js';
 import { convBwd, convFwd } from '../../src/train/ops/conv.js';
 import { crossEntropy } from '../../src/train/ops/loss.js';
+import { gluBwd, gluFwd } from '../../src/train/ops/elementwise.js';
+import { linearBwd, useMatmulBackend } from '../../src/train/ops/linear.js';
 import { scanBwd, scanFwd } from '../../src/train/ops/scan.js';
 import { maxAbsDiff } from '../helpers/reference.js';
 import { fill, randn } from './helpers.js';
@@ -70,4 +73,21 @@ test('conv and cross-entropy kernels = TypeScript ops', () => {
     return [c, c0, du, dw, db, dl, Float32Array.of(ce.loss, ce0.loss, ce.count)];
   });
   a.forEach((x, i) => assert.ok(maxAbsDiff(x, b[i]!) < 1e-5, `output ${i}: ${maxAbsDiff(x, b[i]!)}`));
+});
+
+test('linear backward and SiLU gate kernels = TypeScript loops', () => {
+  const g = randn(24);
+  const M = 11, nIn = 9, nOut = 14, E = 6, zStride = 13, zOff = 5;
+  const dy = fill(f32(M * nOut), g), x = fill(f32(M * nIn), g), W = fill(f32(nOut * nIn), g);
+  const a = fill(f32(M * E), g), z = fill(f32(zOff + M * zStride), g, 3), go = fill(f32(M * E), g);
+  useMatmulBackend(null);
+  const [r1, r2] = both(() => {
+    const dx = fill(f32(M * nIn), randn(1)), dW = fill(f32(nOut * nIn), randn(2)), db = fill(f32(nOut), randn(3));
+    linearBwd(dx, dW, db, dy, x, W, M, nIn, nOut);
+    const out = f32(M * E), da = f32(M * E), dz = f32(z.length);
+    gluFwd(out, a, z, zOff, zStride, M, E, 'silu');
+    gluBwd(da, dz, go, a, z, zOff, zStride, M, E, 'silu');
+    return [dx, dW, db, out, da, dz];
+  });
+  r1.forEach((v, i) => assert.ok(maxAbsDiff(v, r2[i]!) < 1e-5, `output ${i}: ${maxAbsDiff(v, r2[i]!)}`));
 });

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createBackend } from '../../src/backends/index.js';
+import { configureTrainKernels } from '../../src/train/native.js';
 import { linearBwd, linearFwd, useMatmulBackend } from '../../src/train/ops/linear.js';
 import { maxAbsDiff } from '../helpers/reference.js';
 import { fill, randn } from './helpers.js';
@@ -20,6 +21,7 @@ test('linear on the backend matmul = plain loops (forward, dx, dW, db)', () => {
     linearBwd(dx, dW, db, dy, x, W, M, nIn, nOut);
     return [y, dx, dW, db];
   };
+  configureTrainKernels({ enabled: false }); // the transposed-copy path, not the training kernels
   useMatmulBackend(null);
   const plain = run();
   useMatmulBackend(createBackend('auto'));
@@ -28,5 +30,6 @@ test('linear on the backend matmul = plain loops (forward, dx, dW, db)', () => {
     plain.forEach((p, i) => assert.ok(maxAbsDiff(p, fast[i]!) < 1e-4, `output ${i} differs by ${maxAbsDiff(p, fast[i]!)}`));
   } finally {
     useMatmulBackend(null);
+    configureTrainKernels({ enabled: true });
   }
 });

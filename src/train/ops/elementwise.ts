@@ -8,6 +8,7 @@
  */
 import type { Act } from '../../backends/backend.js';
 import type { Arr } from '../tensor.js';
+import { trainAddon } from '../native.js';
 import { activation, activationGrad } from './act.js';
 
 export function actFwd(out: Arr, x: Arr, n: number, act: Act): void {
@@ -28,6 +29,11 @@ export function actBwd(dx: Arr, dout: Arr, x: Arr, n: number, act: Act): void {
 
 /** out[t, e] = a[t, e]·act(z[t, e]) for rows of width E. */
 export function gluFwd(out: Arr, a: Arr, z: Arr, zOff: number, zStride: number, M: number, E: number, act: Act): void {
+  const kn = trainAddon();
+  if (kn && act === 'silu' && out instanceof Float32Array && a instanceof Float32Array && z instanceof Float32Array) {
+    kn.siluGluFwd(M, E, zOff, zStride, out, a, z);
+    return;
+  }
   const f = act === 'silu' ? null : activation(act);
   for (let t = 0; t < M; t++) {
     const o = t * E, zo = zOff + t * zStride;
@@ -38,6 +44,12 @@ export function gluFwd(out: Arr, a: Arr, z: Arr, zOff: number, zStride: number, 
 
 /** da = dout ⊙ act(z) (overwrites), dz = dout ⊙ a ⊙ act'(z) (overwrites, strided like z). */
 export function gluBwd(da: Arr, dz: Arr, dout: Arr, a: Arr, z: Arr, zOff: number, zStride: number, M: number, E: number, act: Act): void {
+  const kn = trainAddon();
+  if (kn && act === 'silu' && [da, dz, dout, a, z].every((x) => x instanceof Float32Array)) {
+    const f = (x: Arr) => x as Float32Array;
+    kn.siluGluBwd(M, E, zOff, zStride, f(da), f(dz), f(dout), f(a), f(z));
+    return;
+  }
   const f = act === 'silu' ? null : activation(act), fg = act === 'silu' ? null : activationGrad(act);
   for (let t = 0; t < M; t++) {
     const o = t * E, zo = zOff + t * zStride;

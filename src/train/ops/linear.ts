@@ -6,6 +6,7 @@
  */
 import type { Backend } from '../../backends/backend.js';
 import type { Weight } from '../../tensor/weight.js';
+import { trainAddon, trainThreads } from '../native.js';
 import type { Arr } from '../tensor.js';
 
 // ---- optional fast path: float32 matmuls on an inference Backend (the native kernels)
@@ -13,8 +14,10 @@ import type { Arr } from '../tensor.js';
 let fast: Backend | null = null;
 
 /**
- * Routes float32 linear forwards and backwards through `be.matmul` (y = x·Wᵀ): the backward uses
- * transposed copies, dx = dy·(Wᵀ)ᵀ and dW = (dyᵀ)·(xᵀ)ᵀ. Float64 arrays always take the loops below.
+ * Routes float32 linear forwards through `be.matmul` (y = x·Wᵀ), and the backward too when the training
+ * kernels (native.ts) are not built, through transposed copies: dx = dy·(Wᵀ)ᵀ, dW = (dyᵀ)·(xᵀ)ᵀ.
+ * With the training kernels the backward products run in place there. Float64 arrays always take
+ * the loops below.
  */
 export function useMatmulBackend(be: Backend | null): void {
   fast = be;
@@ -75,6 +78,11 @@ export function linearFwd(y: Arr, x: Arr, W: Arr, b: Arr | null, M: number, nIn:
 
 /** dx[M, nIn] += dy[M, nOut]·W[nOut, nIn]. */
 export function linearBwdInput(dx: Arr, dy: Arr, W: Arr, M: number, nIn: number, nOut: number): void {
+  const kn = trainAddon();
+  if (kn && dx instanceof Float32Array && dy instanceof Float32Array && W instanceof Float32Array) {
+    kn.linearBwdInput(M, nIn, nOut, trainThreads(), dy, W, dx);
+    return;
+  }
   if (f32s(dx, dy, W) && M > 0) {
     const tmp = new Float32Array(M * nIn);
     fast!.matmul(tmp, dy as Float32Array, asWeight(transpose(W as Float32Array, nOut, nIn), nIn, nOut), M);
@@ -108,6 +116,11 @@ export function linearBwdInput(dx: Arr, dy: Arr, W: Arr, M: number, nIn: number,
 
 /** dW[nOut, nIn] += dy[M, nOut]ᵀ·x[M, nIn]; db[nOut] += Σ_t dy[t]. */
 export function linearBwdWeight(dW: Arr, db: Arr | null, dy: Arr, x: Arr, M: number, nIn: number, nOut: number): void {
+  const kn = trainAddon();
+  if (kn && dW instanceof Float32Array && dy instanceof Float32Array && x instanceof Float32Array && (db === null || db instanceof Float32Array)) {
+    kn.linearBwdWeight(M, nIn, nOut, trainThreads(), dy, x, dW, db);
+    return;
+  }
   if (f32s(dW, db, dy, x) && M > 0) {
     const dyT = transpose(dy as Float32Array, M, nOut), xT = transpose(x as Float32Array, M, nIn);
     const tmp = new Float32Array(nOut * nIn);

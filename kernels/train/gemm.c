@@ -1,0 +1,118 @@
+/*
+ * gemm.c — the two matrix products of a linear layer's backward (src/train/ops/linear.ts), done in
+ * place so no transposed copies are needed:
+ *   dW[o, i] += Σ_t dy[t, o]·x[t, i]   (threads split o; a ~128 KB panel of x rows stays in L2 while
+ *                                       four rows of dW at a time accumulate over it)
+ *   dx[t, i] += Σ_o dy[t, o]·W[o, i]   (threads split t; likewise a panel of W rows)
+ * and the SiLU gate of the Mamba mixer and SwiGLU (src/train/ops/elementwise.ts):
+ *   out = a ⊙ silu(z);  da = g ⊙ silu(z), dz = g ⊙ a ⊙ silu'(z)   (z rows strided).
+ * Inner loops run over contiguous i or e, which GCC vectorises.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include "train.h"
+#include "vexp.h"
+
+typedef struct { const jt_gemm_args *a; int lo, hi; } task_t;
+
+/* rows of the streamed operand per cache panel: about 128 KB */
+static inline int panel(int n) { int r = 32768 / (n > 0 ? n : 1); return r < 4 ? 4 : r; }
+
+static void *dw_task(void *p) {
+  task_t *tk = p; const jt_gemm_args *a = tk->a;
+  const int M = a->M, nIn = a->nIn, nOut = a->nOut, P = panel(nIn);
+  for (int t0 = 0; t0 < M; t0 += P) {
+    const int t1 = t0 + P < M ? t0 + P : M;
+    int o = tk->lo;
+    for (; o + 4 <= tk->hi; o += 4) {
+      float *w0 = a->dW + (size_t)o * nIn, *w1 = w0 + nIn, *w2 = w1 + nIn, *w3 = w2 + nIn;
+      for (int t = t0; t < t1; t++) {
+        const float *dy = a->dy + (size_t)t * nOut + o;
+        const float a0 = dy[0], a1 = dy[1], a2 = dy[2], a3 = dy[3];
+        if (a0 == 0.f && a1 == 0.f && a2 == 0.f && a3 == 0.f) continue;
+        const float *x = a->x + (size_t)t * nIn;
+        for (int i = 0; i < nIn; i++) { const float xv = x[i]; w0[i] += a0 * xv; w1[i] += a1 * xv; w2[i] += a2 * xv; w3[i] += a3 * xv; }
+      }
+    }
+    for (; o < tk->hi; o++) {
+      float *w = a->dW + (size_t)o * nIn;
+      for (int t = t0; t < t1; t++) {
+        const float g = a->dy[(size_t)t * nOut + o];
+        if (g == 0.f) continue;
+        const float *x = a->x + (size_t)t * nIn;
+        for (int i = 0; i < nIn; i++) w[i] += g * x[i];
+      }
+    }
+  }
+  if (a->db) for (int oo = tk->lo; oo < tk->hi; oo++) { float s = 0.f; for (int t = 0; t < M; t++) s += a->dy[(size_t)t * nOut + oo]; a->db[oo] += s; }
+  return NULL;
+}
+
+static void *dx_task(void *p) {
+  task_t *tk = p; const jt_gemm_args *a = tk->a;
+  const int nIn = a->nIn, nOut = a->nOut, P = panel(nIn);
+  for (int o0 = 0; o0 < nOut; o0 += P) {
+    const int o1 = o0 + P < nOut ? o0 + P : nOut;
+    int t = tk->lo;
+    for (; t + 4 <= tk->hi; t += 4) {
+      float *d0 = a->dx + (size_t)t * nIn, *d1 = d0 + nIn, *d2 = d1 + nIn, *d3 = d2 + nIn;
+      const float *g0 = a->dy + (size_t)t * nOut, *g1 = g0 + nOut, *g2 = g1 + nOut, *g3 = g2 + nOut;
+      for (int o = o0; o < o1; o++) {
+        const float b0 = g0[o], b1 = g1[o], b2 = g2[o], b3 = g3[o];
+        if (b0 == 0.f && b1 == 0.f && b2 == 0.f && b3 == 0.f) continue;
+        const float *w = a->W + (size_t)o * nIn;
+        for (int i = 0; i < nIn; i++) { const float wv = w[i]; d0[i] += b0 * wv; d1[i] += b1 * wv; d2[i] += b2 * wv; d3[i] += b3 * wv; }
+      }
+    }
+    for (; t < tk->hi; t++) {
+      float *d = a->dx + (size_t)t * nIn;
+      for (int o = o0; o < o1; o++) {
+        const float g = a->dy[(size_t)t * nOut + o];
+        if (g == 0.f) continue;
+        const float *w = a->W + (size_t)o * nIn;
+        for (int i = 0; i < nIn; i++) d[i] += g * w[i];
+      }
+    }
+  }
+  return NULL;
+}
+
+static void run(const jt_gemm_args *a, int n, int threads, void *(*fn)(void *), int align) {
+  if (threads < 1) threads = 1;
+  if (threads > 64) threads = 64;
+  if (n < threads * align) threads = n / align > 0 ? n / align : 1;
+  task_t tk[64]; pthread_t th[64];
+  for (int i = 0; i < threads; i++) {
+    tk[i].a = a;
+    tk[i].lo = (int)((int64_t)n * i / threads / align * align);
+    tk[i].hi = i + 1 == threads ? n : (int)((int64_t)n * (i + 1) / threads / align * align);
+  }
+  for (int i = 1; i < threads; i++) if (pthread_create(&th[i], NULL, fn, &tk[i]) != 0) { fn(&tk[i]); th[i] = 0; }
+  fn(&tk[0]);
+  for (int i = 1; i < threads; i++) if (th[i]) pthread_join(th[i], NULL);
+}
+
+void jt_train_gemm_dw(const jt_gemm_args *a, int threads) { run(a, a->nOut, threads, dw_task, 4); }
+void jt_train_gemm_dx(const jt_gemm_args *a, int threads) { run(a, a->M, threads, dx_task, 4); }
+
+static inline float sigm(float v) { return 1.f / (1.f + jt_vexpf(-v)); }
+
+void jt_train_silu_glu_fwd(float *out, const float *a, const float *z, int zStride, int M, int E) {
+  for (int t = 0; t < M; t++) {
+    const float *zt = z + (size_t)t * zStride, *at = a + (size_t)t * E; float *ot = out + (size_t)t * E;
+    for (int e = 0; e < E; e++) { const float v = zt[e]; ot[e] = at[e] * v * sigm(v); }
+  }
+}
+
+void jt_train_silu_glu_bwd(float *da, float *dz, const float *g, const float *a, const float *z, int zStride, int M, int E) {
+  for (int t = 0; t < M; t++) {
+    const float *zt = z + (size_t)t * zStride, *at = a + (size_t)t * E, *gt = g + (size_t)t * E;
+    float *dat = da + (size_t)t * E, *dzt = dz + (size_t)t * zStride;
+    for (int e = 0; e < E; e++) {
+      const float v = zt[e], s = sigm(v);
+      dat[e] = gt[e] * v * s;
+      dzt[e] = gt[e] * at[e] * s * (1.f + v * (1.f - s));
+    }
+  }
+}

@@ -5,13 +5,17 @@
 
 export interface Series { name: string; points: [number, number][]; color: string; dots?: boolean }
 
-export interface PlotOptions { title: string; xLabel: string; yLabel: string; width?: number; height?: number }
+export interface PlotOptions { title: string; xLabel: string; yLabel: string; width?: number; height?: number; xInteger?: boolean }
 
-function niceStep(range: number, target: number): number {
+function niceStep(range: number, target: number, integer = false): number {
   const raw = range / Math.max(1, target);
   const mag = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * mag >= raw) return m * mag;
-  return 10 * mag;
+  for (const m of [1, 2, 2.5, 5, 10]) {
+    const step = m * mag;
+    if (integer && (step < 1 || !Number.isInteger(step))) continue;
+    if (step >= raw) return step;
+  }
+  return Math.max(integer ? 1 : 0, 10 * mag);
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -33,7 +37,7 @@ export function linePlotSvg(series: readonly Series[], o: PlotOptions): string {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${esc(o.title)}</text>`);
-  const xs = niceStep(x1 - x0, 8), ys = niceStep(y1 - y0, 6);
+  const xs = niceStep(x1 - x0, 8, o.xInteger), ys = niceStep(y1 - y0, 6);
   for (let v = Math.ceil(x0 / xs) * xs; v <= x1 + 1e-9; v += xs) {
     out.push(`<line x1="${sx(v).toFixed(1)}" y1="${T}" x2="${sx(v).toFixed(1)}" y2="${H - B}" stroke="#eee"/>`);
     out.push(`<text x="${sx(v).toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${fmt(v)}</text>`);

@@ -112,7 +112,7 @@ export function writeLossPlot(dir: string, history: readonly HistoryPoint[]): vo
   const val = history.filter((h) => h.val !== undefined).map((h) => [h.step, h.val!] as [number, number]);
   const svg = linePlotSvg(
     [{ name: 'train loss (EMA 0.9)', points: train, color: '#1f77b4' }, { name: 'held-out loss', points: val, color: '#d62728', dots: true }],
-    { title: 'jamba-ts training', xLabel: 'step', yLabel: 'cross-entropy (nats/token)' },
+    { title: 'jamba-ts training', xLabel: 'step', yLabel: 'cross-entropy (nats/token)', xInteger: true },
   );
   writeFileSync(join(dir, 'loss.svg'), svg);
 }

@@ -4,7 +4,8 @@
  *
  * A file is split into documents at lines holding only `<|endoftext|>` (the TinyStories layout,
  * shared/data/README.md); text after the last separator is dropped as cut off. A file without
- * separators is one document. Each document is encoded as [BOS] + ids + [EOS]. The last
+ * separators is split at blank lines (paragraphs, speeches), or at line ends if it has no blank
+ * lines (one verse or record a line). Each document is encoded as [BOS] + ids + [EOS]. The last
  * `valFraction` of the documents (in file order) form the held-out split.
  *
  * The sampler cuts the training stream into windows of T+1 tokens (stride T), visits them in a
@@ -25,8 +26,12 @@ export function readDocuments(files: readonly string[]): string[] {
     try { text = readFileSync(f, 'utf8'); } catch (e) {
       throw new JambaUserError(`cannot read data file ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    const parts = text.split(/^<\|endoftext\|>[ \t]*\r?$/m);
+    let parts = text.split(/^<\|endoftext\|>[ \t]*\r?$/m);
     if (parts.length > 1) parts.pop();
+    else {
+      parts = text.split(/\r?\n[ \t]*\r?\n/);
+      if (parts.length === 1) parts = text.split(/\r?\n/);
+    }
     for (const p of parts) { const d = p.trim(); if (d.length) docs.push(d); }
   }
   if (docs.length === 0) throw new JambaUserError(`no text found in ${files.join(', ')}`);

@@ -12,13 +12,15 @@ import { JambaUserError } from '../../src/errors.js';
 import { WindowSampler, evalBatches, readDocuments, tokenizeSplits } from '../../src/train/data.js';
 import { TRAIN_DEFAULTS, parseRecipe } from '../../src/train/recipe.js';
 
-test('documents: split at separator lines, tail after the last separator dropped', () => {
+test('documents: split at separator lines (tail dropped), else at blank lines, else at lines', () => {
   const dir = mkdtempSync(join(tmpdir(), 'jamba-data-'));
   try {
     const a = join(dir, 'a.txt'), b = join(dir, 'b.txt');
     writeFileSync(a, 'One story.\nSecond line.\n<|endoftext|>\nTwo <|endoftext|> inline.\n<|endoftext|>\nCut off mid');
-    writeFileSync(b, 'A file without separators.\n');
-    assert.deepEqual(readDocuments([a, b]), ['One story.\nSecond line.', 'Two <|endoftext|> inline.', 'A file without separators.']);
+    writeFileSync(b, 'A file without separators:\nparagraphs.\n\n  Second paragraph.\n');
+    const c = join(dir, 'c.txt');
+    writeFileSync(c, 'verse one\nverse two\n');
+    assert.deepEqual(readDocuments([a, b, c]), ['One story.\nSecond line.', 'Two <|endoftext|> inline.', 'A file without separators:\nparagraphs.', 'Second paragraph.', 'verse one', 'verse two']);
     assert.throws(() => readDocuments([join(dir, 'missing.txt')]), JambaUserError);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import { toF32 } from '../tensor/dequant.js';
 import { quantizeRows } from '../tensor/quant/index.js';
 import { planJambaTensors, type PlannedTensor } from './convert-plan.js';
 import { TYPE_RULES, chooseTypes, type ConvertType } from './convert-types.js';
-import { placeholderVocab } from './convert-vocab.js';
+import { folderVocab, placeholderVocab } from './convert-vocab.js';
 import { GGML_QNT_VERSION, GgufType } from './gguf/constants.js';
 import { GgufTensorSource } from './gguf/source.js';
 import { gv, type GgufMetadata } from './gguf/values.js';
@@ -35,6 +35,10 @@ export interface ConvertReport {
   fallbacks: string[];
   /** Why a placeholder vocabulary was written, if one was. */
   placeholderVocab?: string;
+  /** The folder's tokenizer as written, if it was (e.g. "llama vocabulary of 32000 tokens from tokenizer.model"). */
+  vocab?: string;
+  /** Where llama.cpp may tokenise differently from the folder's tokenizer. */
+  vocabNotes: string[];
   bytes: number;
 }
 
@@ -112,15 +116,22 @@ export function convertCheckpoint(ck: Checkpoint, out: string, type: ConvertType
   meta.set('general.quantization_version', gv.u32(GGML_QNT_VERSION));
   hyperparameters(config, type, meta);
   let placeholder: string | undefined;
+  let vocab: string | undefined;
+  let vocabNotes: string[] = [];
   const tokenizerKeys = source ? [...source].filter(([k]) => k.startsWith('tokenizer.')) : [];
   if (tokenizerKeys.length) {
     for (const [k, v] of tokenizerKeys) meta.set(k, v);
   } else {
-    placeholder = ck.folder && TOKENIZER_FILES.some((f) => existsSync(join(ck.folder!, f)))
-      ? `exporting ${ck.folder}'s tokenizer files to GGUF is not implemented yet`
-      : `${origin} has no tokenizer files`;
-    placeholderVocab(config, meta);
-    placeholder += `; wrote a placeholder vocabulary of ${config.vocabSize} tokens (token ids work, text does not)`;
+    const folder = ck.folder && TOKENIZER_FILES.some((f) => existsSync(join(ck.folder!, f)))
+      ? folderVocab(ck.folder, config, ck.config, meta)
+      : { placeholder: `${origin} has no tokenizer files` };
+    if ('written' in folder) {
+      vocab = folder.written;
+      vocabNotes = folder.notes;
+    } else {
+      placeholderVocab(config, meta);
+      placeholder = `${folder.placeholder}; wrote a placeholder vocabulary of ${config.vocabSize} tokens (token ids work, text does not)`;
+    }
   }
 
   const specs: GgufTensorSpec[] = plan.map((p) => {
@@ -134,6 +145,8 @@ export function convertCheckpoint(ck: Checkpoint, out: string, type: ConvertType
     tensors: specs.map((s) => ({ name: s.name, dtype: s.dtype, ne: s.ne })),
     fallbacks,
     placeholderVocab: placeholder,
+    vocab,
+    vocabNotes,
     bytes: total,
   };
 }

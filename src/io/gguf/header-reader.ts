@@ -8,7 +8,7 @@ import { readSync } from 'node:fs';
 import { JambaUserError } from '../../errors.js';
 
 const WINDOW = 1 << 20;
-const utf8 = new TextDecoder('utf-8', { fatal: false });
+const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }); // keep a leading U+FEFF (a vocabulary token may be that character)
 
 export class HeaderReader {
   private buf = new Uint8Array(WINDOW);

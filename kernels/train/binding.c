@@ -20,15 +20,25 @@ static int get_args(napi_env env, napi_callback_info info, args_t *a, size_t nee
   return 1;
 }
 
-static float *f32(args_t *a, size_t i, size_t want) {
+/* typed array argument i of element type `want_t` with at least `want` elements */
+static void *typed(args_t *a, size_t i, napi_typedarray_type want_t, size_t want) {
   if (a->bad) return NULL;
   bool is = false; napi_typedarray_type t; size_t len; void *data; napi_value ab; size_t off;
   napi_is_typedarray(a->env, a->argv[i], &is);
-  if (!is || napi_get_typedarray_info(a->env, a->argv[i], &t, &len, &data, &ab, &off) != napi_ok || t != napi_float32_array || len < want) {
-    char m[128]; snprintf(m, sizeof m, "%s: argument %zu must be a Float32Array of at least %zu values", a->op, i, want);
+  if (!is || napi_get_typedarray_info(a->env, a->argv[i], &t, &len, &data, &ab, &off) != napi_ok || t != want_t || len < want) {
+    char m[128];
+    snprintf(m, sizeof m, "%s: argument %zu must be %s of at least %zu values", a->op, i, want_t == napi_int32_array ? "an Int32Array" : "a Float32Array", want);
     napi_throw_range_error(a->env, NULL, m); a->bad = 1; return NULL;
   }
   return data;
+}
+static float *f32(args_t *a, size_t i, size_t want) { return typed(a, i, napi_float32_array, want); }
+static int32_t *i32(args_t *a, size_t i, size_t want) { return typed(a, i, napi_int32_array, want); }
+
+static double dbl(args_t *a, size_t i) {
+  double d = 0;
+  if (!a->bad && napi_get_value_double(a->env, a->argv[i], &d) != napi_ok) { napi_throw_type_error(a->env, NULL, "expected a number"); a->bad = 1; }
+  return d;
 }
 
 static int num(args_t *a, size_t i) {
@@ -97,17 +107,6 @@ static napi_value attn_bwd(napi_env env, napi_callback_info info) {
   if (A.bad) return NULL;
   if (!jt_train_attn_bwd(&s, th)) napi_throw_error(env, NULL, "attnBwd: out of memory");
   return NULL;
-}
-
-static int32_t *i32(args_t *a, size_t i, size_t want) {
-  if (a->bad) return NULL;
-  bool is = false; napi_typedarray_type t; size_t len; void *data; napi_value ab; size_t off;
-  napi_is_typedarray(a->env, a->argv[i], &is);
-  if (!is || napi_get_typedarray_info(a->env, a->argv[i], &t, &len, &data, &ab, &off) != napi_ok || t != napi_int32_array || len < want) {
-    char m[128]; snprintf(m, sizeof m, "%s: argument %zu must be an Int32Array of at least %zu values", a->op, i, want);
-    napi_throw_range_error(a->env, NULL, m); a->bad = 1; return NULL;
-  }
-  return data;
 }
 
 static int is_null(args_t *a, size_t i) {
@@ -220,6 +219,53 @@ static napi_value glu_bwd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* rmsFwd(M, n, eps, threads, x, xOff, xStride, w, y, yOff, yStride, rstd) */
+static napi_value rms_fwd(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 12, "rmsFwd")) return NULL;
+  jt_rms_args s = {0};
+  s.M = num(&A, 0); s.n = num(&A, 1); s.eps = (float)dbl(&A, 2); int th = num(&A, 3);
+  int xo = num(&A, 5); s.xStride = num(&A, 6); int yo = num(&A, 9); s.yStride = num(&A, 10);
+  if (A.bad) return NULL;
+  if (s.M < 0 || s.n < 1 || xo < 0 || yo < 0 || s.xStride < s.n || s.yStride < s.n) { napi_throw_range_error(env, NULL, "rmsFwd: bad shape"); return NULL; }
+  const size_t nx = s.M ? (size_t)xo + (size_t)(s.M - 1) * s.xStride + s.n : 0, ny = s.M ? (size_t)yo + (size_t)(s.M - 1) * s.yStride + s.n : 0;
+  const float *x = f32(&A, 4, nx); s.w = f32(&A, 7, s.n); float *y = f32(&A, 8, ny); s.rstd = f32(&A, 11, s.M);
+  if (A.bad) return NULL;
+  s.x = x + xo; s.y = y + yo;
+  jt_train_rms_fwd(&s, th);
+  return NULL;
+}
+
+/* rmsBwd(M, n, threads, dx, dxOff, dxStride, dw, dy, dyOff, dyStride, x, xOff, xStride, w, rstd) */
+static napi_value rms_bwd(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 15, "rmsBwd")) return NULL;
+  jt_rms_args s = {0};
+  s.M = num(&A, 0); s.n = num(&A, 1); int th = num(&A, 2);
+  int dxo = num(&A, 4); s.dxStride = num(&A, 5); int dyo = num(&A, 8); s.dyStride = num(&A, 9); int xo = num(&A, 11); s.xStride = num(&A, 12);
+  if (A.bad) return NULL;
+  if (s.M < 0 || s.n < 1 || dxo < 0 || dyo < 0 || xo < 0 || s.dxStride < s.n || s.dyStride < s.n || s.xStride < s.n) { napi_throw_range_error(env, NULL, "rmsBwd: bad shape"); return NULL; }
+  const size_t last = s.M ? (size_t)(s.M - 1) : 0, need = s.M ? 1 : 0;
+  float *dx = f32(&A, 3, need * ((size_t)dxo + last * s.dxStride + s.n)); s.dw = f32(&A, 6, s.n);
+  const float *dy = f32(&A, 7, need * ((size_t)dyo + last * s.dyStride + s.n)), *x = f32(&A, 10, need * ((size_t)xo + last * s.xStride + s.n));
+  s.w = f32(&A, 13, s.n); s.rstd = f32(&A, 14, s.M);
+  if (A.bad) return NULL;
+  s.dx = dx + dxo; s.dy = dy + dyo; s.x = x + xo;
+  jt_train_rms_bwd(&s, th);
+  return NULL;
+}
+
+/* adamw(theta, grad, m, v, lr, beta1, beta2, eps, decay, c1, c2) */
+static napi_value adamw(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 11, "adamw")) return NULL;
+  size_t n = 0; napi_typedarray_type t; void *d; napi_value ab; size_t off; bool is = false;
+  napi_is_typedarray(env, A.argv[0], &is);
+  if (!is || napi_get_typedarray_info(env, A.argv[0], &t, &n, &d, &ab, &off) != napi_ok) { napi_throw_type_error(env, NULL, "adamw: theta must be a Float32Array"); return NULL; }
+  float *th = f32(&A, 0, n), *g = f32(&A, 1, n), *m = f32(&A, 2, n), *v = f32(&A, 3, n);
+  const double lr = dbl(&A, 4), b1 = dbl(&A, 5), b2 = dbl(&A, 6), eps = dbl(&A, 7), decay = dbl(&A, 8), c1 = dbl(&A, 9), c2 = dbl(&A, 10);
+  if (A.bad) return NULL;
+  jt_train_adamw(th, g, m, v, n, (float)lr, (float)b1, (float)b2, (float)eps, (float)decay, (float)c1, (float)c2);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor d[] = {
     { "scanFwd", NULL, scan_fwd, NULL, NULL, NULL, napi_default, NULL },
@@ -233,6 +279,9 @@ static napi_value init(napi_env env, napi_value exports) {
     { "linearBwdInput", NULL, lin_dx, NULL, NULL, NULL, napi_default, NULL },
     { "siluGluFwd", NULL, glu_fwd, NULL, NULL, NULL, napi_default, NULL },
     { "siluGluBwd", NULL, glu_bwd, NULL, NULL, NULL, napi_default, NULL },
+    { "rmsFwd", NULL, rms_fwd, NULL, NULL, NULL, napi_default, NULL },
+    { "rmsBwd", NULL, rms_bwd, NULL, NULL, NULL, napi_default, NULL },
+    { "adamw", NULL, adamw, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   return exports;

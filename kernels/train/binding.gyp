@@ -6,7 +6,7 @@
   "targets": [
     {
       "target_name": "jamba_train",
-      "sources": ["scan.c", "attention.c", "conv_loss.c", "gemm.c", "binding.c"],
+      "sources": ["scan.c", "attention.c", "conv_loss.c", "gemm.c", "norm_adam.c", "binding.c"],
       "cflags_c": ["-std=gnu11", "-O3", "-fPIC", "-mavx2", "-mfma", "-fno-math-errno", "-fno-trapping-math"],
       "cflags!": ["-O2", "-Os"],
       "libraries": ["-lpthread", "-lm"]

@@ -64,4 +64,15 @@ void jt_train_gemm_dx(const jt_gemm_args *a, int threads);
 void jt_train_silu_glu_fwd(float *out, const float *a, const float *z, int zStride, int M, int E);
 void jt_train_silu_glu_bwd(float *da, float *dz, const float *g, const float *a, const float *z, int zStride, int M, int E);
 
+typedef struct {
+  int M, n, xStride, yStride, dyStride, dxStride;
+  float eps;
+  const float *x, *w, *dy;    /* rows of n values at the given strides */
+  float *y, *rstd, *dx, *dw;  /* forward: y, rstd [M]; backward: dx and dw accumulated */
+} jt_rms_args;
+
+void jt_train_rms_fwd(const jt_rms_args *a, int threads);
+void jt_train_rms_bwd(const jt_rms_args *a, int threads);
+void jt_train_adamw(float *th, const float *g, float *m, float *v, size_t n, float lr, float beta1, float beta2, float eps, float decay, float c1, float c2);
+
 #endif

@@ -27,6 +27,11 @@ export interface TrainAddon {
   linearBwdInput(M: number, nIn: number, nOut: number, threads: number, dy: Float32Array, W: Float32Array, dx: Float32Array): void;
   siluGluFwd(M: number, E: number, zOff: number, zStride: number, out: Float32Array, a: Float32Array, z: Float32Array): void;
   siluGluBwd(M: number, E: number, zOff: number, zStride: number, da: Float32Array, dz: Float32Array, g: Float32Array, a: Float32Array, z: Float32Array): void;
+  rmsFwd(M: number, n: number, eps: number, threads: number, x: Float32Array, xOff: number, xStride: number, w: Float32Array,
+    y: Float32Array, yOff: number, yStride: number, rstd: Float32Array): void;
+  rmsBwd(M: number, n: number, threads: number, dx: Float32Array, dxOff: number, dxStride: number, dw: Float32Array,
+    dy: Float32Array, dyOff: number, dyStride: number, x: Float32Array, xOff: number, xStride: number, w: Float32Array, rstd: Float32Array): void;
+  adamw(theta: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, decay: number, c1: number, c2: number): void;
   /** Summed loss over rows with a target; writes scale·∂(mean loss)/∂logits when dlogits is given. */
   crossEntropy(M: number, V: number, threads: number, logits: Float32Array, targets: Int32Array, dlogits: Float32Array | null, scale: number, count: number): number;
 }

@@ -7,6 +7,7 @@
 import type { ParamSet } from './params.js';
 import type { Arr } from './tensor.js';
 import { like } from './tensor.js';
+import { trainAddon } from './native.js';
 
 export interface AdamWOptions { beta1: number; beta2: number; eps: number; weightDecay: number }
 export const ADAMW_DEFAULTS: AdamWOptions = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 };
@@ -27,9 +28,14 @@ export class AdamW {
     const { beta1, beta2, eps, weightDecay } = this.opts;
     this.step++;
     const c1 = 1 - beta1 ** this.step, c2 = 1 - beta2 ** this.step;
+    const kn = trainAddon();
     this.params.list.forEach((p, j) => {
       const th = p.data, g = p.grad, m = this.m[j]!, v = this.v[j]!;
       const decay = p.decay ? 1 - lr * weightDecay : 1;
+      if (kn && [th, g, m, v].every((a) => a instanceof Float32Array)) {
+        kn.adamw(th as Float32Array, g as Float32Array, m as Float32Array, v as Float32Array, lr, beta1, beta2, eps, decay, c1, c2);
+        return;
+      }
       for (let i = 0; i < th.length; i++) {
         const gi = g[i]!;
         const mi = beta1 * m[i]! + (1 - beta1) * gi;

@@ -1,6 +1,6 @@
 /**
  * The C training kernels (kernels/train/: scan, attention and conv forward/backward, cross-entropy,
- * linear backward products, SiLU gate) against the TypeScript
+ * linear backward products, SiLU gate, RMSNorm, AdamW) against the TypeScript
  * ops they mirror, in float32 on odd shapes. Where the addon is not built, the float32 arrays take the
  * TypeScript path and the comparison holds trivially; the test reports which path ran.
  */
@@ -13,8 +13,11 @@ import { crossEntropy } from '../../src/train/ops/loss.js';
 import { gluBwd, gluFwd } from '../../src/train/ops/elementwise.js';
 import { linearBwd, useMatmulBackend } from '../../src/train/ops/linear.js';
 import { scanBwd, scanFwd } from '../../src/train/ops/scan.js';
+import { rmsBwd, rmsFwd, rows } from '../../src/train/ops/rmsnorm.js';
+import { AdamW } from '../../src/train/optim.js';
+import { ParamSet } from '../../src/train/params.js';
 import { maxAbsDiff } from '../helpers/reference.js';
-import { fill, randn } from './helpers.js';
+import { fill, randn, randomizeParams, tinyConfig } from './helpers.js';
 
 const f32 = (n: number) => new Float32Array(n);
 
@@ -88,6 +91,26 @@ test('linear backward and SiLU gate kernels = TypeScript loops', () => {
     gluFwd(out, a, z, zOff, zStride, M, E, 'silu');
     gluBwd(da, dz, go, a, z, zOff, zStride, M, E, 'silu');
     return [dx, dW, db, out, da, dz];
+  });
+  r1.forEach((v, i) => assert.ok(maxAbsDiff(v, r2[i]!) < 1e-5, `output ${i}: ${maxAbsDiff(v, r2[i]!)}`));
+});
+
+test('RMSNorm (strided) and AdamW kernels = TypeScript loops', () => {
+  const g = randn(25);
+  const M = 9, n = 7, xs = 10, xo = 2, ys = 8, yo = 1;
+  const x = fill(f32(xo + M * xs), g), w = fill(f32(n), g, 0.2, 1), dy = fill(f32(yo + M * ys), g);
+  const ps = new ParamSet(tinyConfig(), 'f32');
+  randomizeParams(ps, 3);
+  const [r1, r2] = both(() => {
+    const y = f32(yo + M * ys), rstd = f32(M);
+    rmsFwd(rows(y, yo, ys), rows(x, xo, xs), w, rstd, M, n, 1e-6);
+    const dx = fill(f32(xo + M * xs), randn(4)), dw = fill(f32(n), randn(5));
+    rmsBwd(rows(dx, xo, xs), dw, rows(dy, yo, ys), rows(x, xo, xs), w, rstd, M, n);
+    const q = new ParamSet(tinyConfig(), 'f32');
+    q.list.forEach((p, j) => { p.data.set(ps.list[j]!.data); p.grad.fill(0.01 * (j + 1)); });
+    const opt = new AdamW(q);
+    opt.update(1e-2); opt.update(5e-3);
+    return [y, rstd, dx, dw, ...q.list.map((p) => p.data as Float32Array)];
   });
   r1.forEach((v, i) => assert.ok(maxAbsDiff(v, r2[i]!) < 1e-5, `output ${i}: ${maxAbsDiff(v, r2[i]!)}`));
 });

@@ -5,6 +5,7 @@
  * The training forward keeps full precision (no float32 rounding of x·r as HF/ref do); in float32 the
  * two agree to rounding.
  */
+import { trainAddon, trainThreads } from '../native.js';
 import type { Arr } from '../tensor.js';
 
 export interface Rows { a: Arr; off: number; stride: number }
@@ -14,6 +15,11 @@ export const rows = (a: Arr, off = 0, stride = 0): Rows => ({ a, off, stride });
 /** y rows ← RMSNorm(x rows); rstd[t] ← r. */
 export function rmsFwd(y: Rows, x: Rows, w: Arr, rstd: Arr, M: number, n: number, eps: number): void {
   const xs = x.stride || n, ys = y.stride || n;
+  const kn = trainAddon();
+  if (kn && x.a instanceof Float32Array && y.a instanceof Float32Array && w instanceof Float32Array && rstd instanceof Float32Array) {
+    kn.rmsFwd(M, n, eps, trainThreads(), x.a, x.off, xs, w, y.a, y.off, ys, rstd);
+    return;
+  }
   for (let t = 0; t < M; t++) {
     const xo = x.off + t * xs, yo = y.off + t * ys;
     let ss = 0;
@@ -27,6 +33,12 @@ export function rmsFwd(y: Rows, x: Rows, w: Arr, rstd: Arr, M: number, n: number
 /** dx rows += ∂/∂x; dw += ∂/∂w, given dy rows, the forward input x and rstd. */
 export function rmsBwd(dx: Rows, dw: Arr, dy: Rows, x: Rows, w: Arr, rstd: Arr, M: number, n: number): void {
   const xs = x.stride || n, ys = dy.stride || n, ds = dx.stride || n;
+  const kn = trainAddon();
+  if (kn && [dx.a, dw, dy.a, x.a, w, rstd].every((a) => a instanceof Float32Array)) {
+    const f = (a: Arr) => a as Float32Array;
+    kn.rmsBwd(M, n, trainThreads(), f(dx.a), dx.off, ds, f(dw), f(dy.a), dy.off, ys, f(x.a), x.off, xs, f(w), f(rstd));
+    return;
+  }
   for (let t = 0; t < M; t++) {
     const xo = x.off + t * xs, yo = dy.off + t * ys, dO = dx.off + t * ds;
     const r = rstd[t]!;

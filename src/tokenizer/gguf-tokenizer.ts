@@ -18,7 +18,7 @@ import { spmTokenize, type SpmVocabView } from './spm.js';
 import { BaseTokenizer, type EncodeOptions } from './tokenizer.js';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8');
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true }); // a token may be U+FEFF itself: keep it
 
 type Fragment = string | number;
 

@@ -57,6 +57,15 @@ for (const name of ['llama2', 'mistral-7b-v0.1']) {
           assert.deepEqual(ours.encode(c.text, { addSpecial: false }), c.ids, JSON.stringify(c.text));
           assert.equal(ours.decode(c.ids), c.decoded, JSON.stringify(c.text));
         }
+        // a token that is U+FEFF itself survives the GGUF strings and decoding
+        const bom = ['\uFEFFHello', 'a \uFEFF b'];
+        for (const s of bom) {
+          const ids = hf.encode(s, { addSpecial: false });
+          assert.ok(ids.includes(hf.tokenToId('\uFEFF')!), `${ids}`);
+          assert.deepEqual(ours.encode(s, { addSpecial: false }), ids);
+          assert.equal(ours.decode(ids), hf.decode(ids));
+          assert.equal(ours.decode(ids.slice(1)), hf.decode(ids.slice(1)), 'U+FEFF first');
+        }
       });
 
       test('llama.cpp tokenises every case to the same ids', async () => {

@@ -80,7 +80,7 @@ test('conv and cross-entropy kernels = TypeScript ops', () => {
 
 test('linear backward and SiLU gate kernels = TypeScript loops', () => {
   const g = randn(24);
-  const M = 11, nIn = 9, nOut = 14, E = 6, zStride = 13, zOff = 5;
+  const M = 11, nIn = 37, nOut = 14, E = 6, zStride = 13, zOff = 5; // nIn: two 16-wide AVX2 tiles and a tail
   const dy = fill(f32(M * nOut), g), x = fill(f32(M * nIn), g), W = fill(f32(nOut * nIn), g);
   const a = fill(f32(M * E), g), z = fill(f32(zOff + M * zStride), g, 3), go = fill(f32(M * E), g);
   useMatmulBackend(null);

@@ -16,6 +16,7 @@ import { loadTokenizer } from '../../src/tokenizer/load.js';
 import { trainBpe } from '../../src/train/tokenizer/bpe-train.js';
 import { SPECIALS, STORY_CHAT_TEMPLATE, tokenizerConfigJson, tokenizerJson } from '../../src/train/tokenizer/tokenizer-files.js';
 import { SHARED } from '../helpers/reference.js';
+import { FIXTURES } from '../tokenizer/shared-data.js';
 import { tinyBpeTokenizerJson, trainTinyBpe } from '../tokenizer/tiny-bpe.js';
 import { cleanUp, convert, ggufTokenizer, llamaCppModel, modelFolder } from './convert-vocab-helpers.js';
 
@@ -78,7 +79,8 @@ describe('a byte-level (GPT-2 style) BPE becomes a gpt2 vocabulary', async () =>
   const json = tinyBpeTokenizerJson(bpe, ['<|endoftext|>']);
   const folder = modelFolder(512, {
     'tokenizer.json': json,
-    'tokenizer_config.json': { bos_token: '<|endoftext|>', eos_token: '<|endoftext|>', add_bos_token: false, chat_template: 'chat' },
+    'tokenizer_config.json': { bos_token: '<|endoftext|>', eos_token: '<|endoftext|>', add_bos_token: false },
+    'chat_template.jinja': join(FIXTURES, 'chatml-reasoning-chat-template.jinja'),
   });
   const { path, report } = convert(folder);
   const ours = await ggufTokenizer(path);
@@ -94,10 +96,12 @@ describe('a byte-level (GPT-2 style) BPE becomes a gpt2 vocabulary', async () =>
     assert.deepEqual(meta.get('tokenizer.ggml.merges'), bpe.merges);
     assert.equal(meta.get('tokenizer.ggml.scores'), undefined);
     assert.equal((meta.get('tokenizer.ggml.tokens') as string[])[511], '[PAD511]');
+    assert.equal((meta.get('tokenizer.ggml.token_type') as Int32Array)[511], 5, 'unused');
+    assert.equal((meta.get('tokenizer.ggml.token_type') as Int32Array)[n - 1], 3, 'control');
     assert.equal(ours.bosId, n - 1);
     assert.equal(ours.eosId, n - 1);
     assert.equal(ours.addBos, false);
-    assert.equal(ours.chatTemplates.default, 'chat');
+    assert.equal(ours.chatTemplates.default, readFileSync(join(FIXTURES, 'chatml-reasoning-chat-template.jinja'), 'utf8'));
   });
 
   test('our GGUF tokenizer and llama.cpp give tokenizer.json\'s ids', async () => {

@@ -10,12 +10,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { folderVocab } from '../../src/io/convert-vocab.js';
 import { vocabFromTokenizerJson } from '../../src/io/convert-vocab-json.js';
+import { plainMetadata } from '../../src/io/gguf/values.js';
+import { parseConfig } from '../../src/model/config.js';
 import { addedTokens } from '../../src/io/convert-vocab-special.js';
 import { readSpmModel, vocabFromSpm } from '../../src/io/convert-vocab-spm.js';
 import { JambaUserError } from '../../src/errors.js';
 import { readHfTokenizerFiles } from '../../src/tokenizer/hf-config.js';
-import { loadTokenizer } from '../../src/tokenizer/load.js';
+import { loadTokenizer, tokenizerFromGgufMetadata } from '../../src/tokenizer/load.js';
 import { FIXTURES, readExpected, TOKENIZER_DATA } from '../tokenizer/shared-data.js';
 import { cleanUp, convert, ggufTokenizer, llamaCppModel, modelFolder } from './convert-vocab-helpers.js';
 
@@ -118,6 +121,42 @@ for (const name of ['llama2', 'mistral-7b-v0.1']) {
     assert.deepEqual(order(fromJson.scores), order(spm.scores));
   });
 }
+
+/** tokenizer.json of Llama 2, changed by `edit`, exported for a model of 32001 tokens; our GGUF and HF tokenizers. */
+async function edited(edit: (json: Record<string, unknown>) => void) {
+  const src = join(TOKENIZER_DATA, 'llama2');
+  const json = JSON.parse(readFileSync(join(src, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
+  edit(json);
+  const folder = modelFolder(16, { 'tokenizer.json': json, 'tokenizer_config.json': join(src, 'tokenizer_config.json') });
+  const config = parseConfig({ model_type: 'jamba', vocab_size: 32001, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1 }, 'config.json');
+  const meta = new Map();
+  const r = folderVocab(folder, config, {}, meta);
+  assert.ok('written' in r, JSON.stringify(r));
+  return { notes: r.notes, meta, ours: tokenizerFromGgufMetadata(plainMetadata(meta), 'edited'), hf: await loadTokenizer(folder) };
+}
+
+test('a non-special added token is user-defined and matched as tokenizer.json matches it', async () => {
+  const { notes, meta, ours, hf } = await edited((json) => {
+    json.added_tokens = [...(json.added_tokens as object[]), { id: 32000, content: '<tool>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: false }];
+  });
+  assert.deepEqual(notes, []);
+  assert.equal((meta.get('tokenizer.ggml.token_type')!.value as Int32Array)[32000], 4);
+  assert.equal((meta.get('tokenizer.ggml.tokens')!.value as string[])[32000], '<tool>');
+  for (const s of ['call <tool> now', '<tool><tool>x', 'Hello world']) {
+    assert.deepEqual(ours.encode(s), hf.encode(s), s);
+    assert.ok(ours.encode(s, { parseSpecial: false }).includes(32000) === s.includes('<tool>'), 'user-defined even as plain text');
+  }
+});
+
+test('a Metaspace pre-tokenizer (newer transformers form of Llama 2) exports with the same ids', async () => {
+  const { notes, ours } = await edited((json) => {
+    json.normalizer = null;
+    json.pre_tokenizer = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: false };
+  });
+  // prepend_scheme "first": after a special token tokenizer.json adds no "▁", llama.cpp does; said in a note
+  assert.deepEqual(notes, ['tokenizer.json puts "▁" only before the start of the text (Metaspace prepend_scheme "first"); llama.cpp also puts it after each special token']);
+  for (const c of readExpected('llama2')) assert.deepEqual(ours.encode(c.text, { addSpecial: false }), c.ids, JSON.stringify(c.text));
+});
 
 test('a truncated or foreign tokenizer.model fails with a clear error', () => {
   const buf = readFileSync(join(TOKENIZER_DATA, 'llama2', 'tokenizer.model'));

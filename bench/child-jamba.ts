@@ -11,7 +11,7 @@
 import { createBackend } from '../src/backends/index.js';
 import { KVCache } from '../src/memory/kv-cache.js';
 import { loadModel } from '../src/model/load.js';
-import { argmax, flag, promptIds } from './common.js';
+import { argmax, flag, peakRssMb, promptIds } from './common.js';
 
 const model = await loadModel(flag('model')!, createBackend('native', Number(flag('threads') ?? 2)));
 const P = Number(flag('prefill') ?? 512), D = Number(flag('decode') ?? 128), C = Number(flag('context') ?? 0);
@@ -61,7 +61,7 @@ console.log(JSON.stringify({
   engine: 'jamba-ts', isa: backend.info?.isa, threads: backend.info?.threads,
   prefill_tokens: P, prefill_tokens_per_s: P > 0 ? P / prefillS : null,
   decode_tokens: D, decode_tokens_per_s: D / decodeS,
-  peak_rss_mb: process.resourceUsage().maxRSS / 1024, rss_mb: Math.max(rssBefore, process.memoryUsage().rss) / 2 ** 20,
+  peak_rss_mb: peakRssMb(), rss_mb: Math.max(rssBefore, process.memoryUsage().rss) / 2 ** 20,
   context_tokens: C || undefined, kv_mb: kvBytes / 2 ** 20,
 }));
 model.backend.dispose?.();

@@ -7,7 +7,7 @@
  * Usage: node dist/bench/child-llama.js --model <gguf> --threads <n> --prefill <P> --decode <D> --vocab <V>
  */
 import { getLlama, LlamaLogLevel, type Token } from 'node-llama-cpp';
-import { flag, promptIds } from './common.js';
+import { flag, peakRssMb, promptIds } from './common.js';
 
 const threads = Number(flag('threads') ?? 2), P = Number(flag('prefill') ?? 512), D = Number(flag('decode') ?? 128);
 const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
@@ -28,7 +28,7 @@ console.log(JSON.stringify({
   engine: 'llama.cpp', threads, kv_type: ctx.kvCacheKeyType ?? 'f16 (default)', flash_attention: String(ctx.flashAttention),
   prefill_tokens: P, prefill_tokens_per_s: P / ((t1 - t0) / 1000),
   decode_tokens: D, decode_tokens_per_s: D / ((t2 - t1) / 1000),
-  peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+  peak_rss_mb: peakRssMb(),
 }));
 await ctx.dispose();
 await model.dispose();

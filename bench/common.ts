@@ -1,4 +1,5 @@
-/** Small helpers shared by the benchmark's processes: flags, the deterministic prompt, greedy argmax. */
+/** Small helpers shared by the benchmark's processes: flags, the deterministic prompt, greedy argmax, peak memory. */
+import { readFileSync } from 'node:fs';
 
 /** Value of `--name` on the command line (or undefined). */
 export function flag(name: string): string | undefined {
@@ -21,4 +22,17 @@ export function argmax(a: Float32Array): number {
   let best = 0;
   for (let i = 1; i < a.length; i++) if (a[i]! > a[best]!) best = i;
   return best;
+}
+
+/**
+ * Peak resident memory of this process in MB. Linux's VmHWM belongs to the address space, which exec
+ * replaces, so it is this engine's alone; getrusage's maxRSS (the fallback elsewhere) survives exec and
+ * would include the parent's resident set at fork time.
+ */
+export function peakRssMb(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch { /* not Linux */ }
+  return process.resourceUsage().maxRSS / 1024;
 }

@@ -16,7 +16,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConvertType } from '../src/io/convert-types.js';
@@ -84,7 +84,7 @@ function probes(): Record<string, unknown> {
 }
 
 const results: Record<string, unknown>[] = [];
-const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, ...probes() };
+const machine: Record<string, unknown> = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, load_average_at_start: loadavg(), ...probes() };
 log(`machine: ${JSON.stringify(machine)}`);
 
 if (!process.argv.includes('--skip-peer')) {
@@ -152,6 +152,7 @@ for (const type of types) {
   if (j && l) console.log(`${type}: jamba-ts / llama.cpp = prefill ${fmt(Number(j.prefill_tokens_per_s) / Number(l.prefill_tokens_per_s), 2)}x, decode ${fmt(Number(j.decode_tokens_per_s) / Number(l.decode_tokens_per_s), 2)}x`);
 }
 for (const p of predictions) console.log(`long context ${p.weights} @${p.context_tokens}: hybrid / all-attention decode = ${p.measured_ratio}x measured, ${p.predicted_ratio}x predicted from bytes per token, KV ${p.kv_ratio}x smaller`);
+machine.load_average_at_end = loadavg();
 const out = { machine, settings: { quick, threads, runs, prefill_tokens: P, decode_tokens: D, contexts, long_decode_tokens: longDecode }, results, long_context_ratios: predictions };
 if (jsonPath) { writeFileSync(jsonPath, JSON.stringify(out, null, 2) + '\n'); log(`wrote ${jsonPath}`); }
 if (svgPath) { writeFileSync(svgPath, svg(results as unknown as Row[])); log(`wrote ${svgPath}`); }

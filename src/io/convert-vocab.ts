@@ -6,6 +6,10 @@
  * tokenizer.model when there is one (read by convert-vocab-spm.ts), else tokenizer.json
  * (convert-vocab-json.ts), with added tokens, special ids, BOS/EOS flags and chat templates from the
  * side files (convert-vocab-special.ts); short of vocab_size it is padded with unused "[PADi]" tokens.
+ * tokenizer.model is read rather than derived from tokenizer.json because it is what llama.cpp reads
+ * (so the GGUF carries the model's own scores and types, as a llama.cpp export would), and a folder
+ * may have nothing else; on the Llama 2 / Mistral fixtures both give the same tokens, types and score
+ * order (test/io/convert-vocab.test.ts).
  * Where llama.cpp's own export would tokenise differently from the folder's tokenizer, we follow the
  * tokenizer (each such place is described in those files). A tokenizer that cannot be exported, or
  * that has more tokens than vocab_size, gets the placeholder below and a note saying why.

@@ -158,6 +158,16 @@ test('a Metaspace pre-tokenizer (newer transformers form of Llama 2) exports wit
   for (const c of readExpected('llama2')) assert.deepEqual(ours.encode(c.text, { addSpecial: false }), c.ids, JSON.stringify(c.text));
 });
 
+test('a folder with only tokenizer.model: ids and specials from the SentencePiece model itself', () => {
+  const folder = modelFolder(16, { 'tokenizer.model': join(TOKENIZER_DATA, 'llama2', 'tokenizer.model') });
+  const config = parseConfig({ model_type: 'jamba', vocab_size: 32000, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1 }, 'config.json');
+  const meta = new Map();
+  assert.deepEqual(folderVocab(folder, config, {}, meta), { written: 'llama vocabulary of 32000 tokens from tokenizer.model', notes: [] });
+  const ours = tokenizerFromGgufMetadata(plainMetadata(meta), 'spm-only');
+  assert.deepEqual([ours.bosId, ours.eosId, ours.unkId, ours.padId, ours.addBos, ours.addEos], [1, 2, 0, undefined, true, false]);
+  for (const c of readExpected('llama2')) assert.deepEqual(ours.encode(c.text, { addSpecial: false }), c.ids, JSON.stringify(c.text));
+});
+
 test('a truncated or foreign tokenizer.model fails with a clear error', () => {
   const buf = readFileSync(join(TOKENIZER_DATA, 'llama2', 'tokenizer.model'));
   assert.throws(() => readSpmModel(buf.subarray(0, 1000), 'cut.model'), (e: Error) => e instanceof JambaUserError && /cut\.model: truncated protobuf/.test(e.message));

@@ -27,6 +27,7 @@ import { Progress } from './progress.js';
 import type { Recipe } from './recipe.js';
 import { lrAt } from './schedule.js';
 import { useMatmulBackend } from './ops/linear.js';
+import { sampleIds } from './sample.js';
 import { trainStep } from './step.js';
 import type { MicroBatch } from './step.js';
 import { BpeEncoder } from './tokenizer/bpe-encode.js';
@@ -45,6 +46,8 @@ export interface TrainRunOptions {
   maxSteps?: number;
   /** Progress output (default stderr); null for silence. */
   out?: NodeJS.WriteStream | null;
+  /** Text whose continuation is sampled and shown at each evaluation (default "Once upon a time"; "" for none). */
+  samplePrompt?: string;
   /** Where float32 matmuls run (default 'auto': the native kernels when the addon loads). */
   backend?: BackendKind;
   threads?: number;
@@ -53,6 +56,14 @@ export interface TrainRunOptions {
 export interface TrainResult { config: JambaConfig; history: HistoryPoint[]; step: number; valLoss: number | undefined; params: number; tokensPerSecond: number }
 
 interface Tok { encode: (s: string) => number[]; vocabSize: number; bos: number; eos: number; pad: number | null }
+
+async function makeSampleFn(o: TrainRunOptions, model: TrainModel, tok: Tok): Promise<(() => string) | null> {
+  const prompt = o.samplePrompt ?? 'Once upon a time';
+  if (!prompt || !existsSync(join(o.outDir, 'tokenizer.json'))) return null;
+  const t = await loadTokenizer(o.outDir);
+  const prefix = [tok.bos, ...tok.encode(prompt)];
+  return () => t.decode([...prefix, ...sampleIds(model, prefix, 40, tok.eos)], { skipSpecial: true });
+}
 
 function fnv(h: number, s: string | Int32Array): number {
   for (let i = 0; i < s.length; i++) { h ^= typeof s === 'string' ? s.charCodeAt(i) : s[i]!; h = Math.imul(h, 16777619) >>> 0; }
@@ -146,6 +157,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   log(`model: ${ps.count().toLocaleString('en-US')} parameters, ${config.numHiddenLayers} layers, vocab ${config.vocabSize}`);
   const sampler = new WindowSampler(splits.train, tr.seqLen, tr.seed, st.sampler);
   const held = evalBatches(splits.val, tr.seqLen, tr.batchSize, tr.evalBatches);
+  const sample = stream ? await makeSampleFn(o, model, tok) : null;
   const schedule = { maxLr: tr.lr, minLr: tr.minLr, warmup: tr.warmupSteps, total: tr.steps };
   const progress = stream ? new Progress(tr.steps, stream) : null;
   const end = Math.min(tr.steps, o.maxSteps !== undefined ? st.step + o.maxSteps : tr.steps);
@@ -176,6 +188,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
       valLoss = evaluate(model, held);
       point.val = valLoss;
       progress?.log(`step ${st.step}: train loss ${s.loss.toFixed(4)}, held-out loss ${valLoss.toFixed(4)}`);
+      if (sample) progress?.log(`  sample: ${JSON.stringify(sample())}`);
       t0 = Date.now();
     }
     st.history.push(point);

@@ -61,6 +61,7 @@ export const convertCommand: Command = {
       if (report.fallbacks.length > SHOWN) say(`note: … and ${report.fallbacks.length - SHOWN} more tensors took a fallback type (rows not whole blocks)`);
       // Said even with --quiet: the file cannot tokenize text.
       if (report.placeholderVocab) process.stderr.write(`note: ${report.placeholderVocab}\n`);
+      for (const n of report.vocabNotes) say(`note: ${n}`);
       const counts = new Map<string, number>();
       for (const t of report.tensors) counts.set(t.dtype, (counts.get(t.dtype) ?? 0) + 1);
       say(`wrote ${output}: ${report.tensors.length} tensors (${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}), ${mb(report.bytes)} of weights`);

@@ -14,6 +14,15 @@
 #define NMAX 256
 static const float zero[NMAX];
 
+/* Σ p[0..n): four independent partial sums, so the adds do not wait on each other's latency */
+static inline float hsum(const float *p, int n) {
+  float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
+  int i = 0;
+  for (; i + 4 <= n; i += 4) { s0 += p[i]; s1 += p[i + 1]; s2 += p[i + 2]; s3 += p[i + 3]; }
+  for (; i < n; i++) s0 += p[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
 static inline float softplusf(float y) { return y > 20.f ? y : log1pf(expf(y)); }
 static inline float sigmoidf(float y) { return 1.f / (1.f + expf(-y)); }
 
@@ -37,9 +46,7 @@ static void *fwd_task(void *p) {
         float da[NMAX], prod[NMAX];
         for (int n = 0; n < N; n++) da[n] = jt_vexpf(dl * Ae[n]);
         for (int n = 0; n < N; n++) { he[n] = da[n] * he[n] + dx * Bt[n]; prod[n] = he[n] * Ct[n]; }
-        float acc = 0.f;
-        for (int n = 0; n < N; n++) acc += prod[n];
-        a->y[ro + e] = acc + a->D[e] * x;
+        a->y[ro + e] = hsum(prod, N) + a->D[e] * x;
       }
     }
   }
@@ -91,7 +98,8 @@ static void *bwd_task(void *p) {
           dBt[n] += dhn * dl * x;
           dhe[n] = dhn * Dt[n];
         }
-        for (int n = 0; n < N; n++) { ddl += t1[n]; dvt += dl * t2[n]; }
+        ddl += hsum(t1, N);
+        dvt += dl * hsum(t2, N);
         a->dv[ro + e] += dvt;
         const float r = a->dtr[ro + e];
         a->ddtr[ro + e] += ddl * (r > 20.f ? 1.f : sigmoidf(r));

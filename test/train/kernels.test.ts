@@ -10,7 +10,7 @@ import { configureTrainKernels, trainAddon } from '../../src/train/native.js';
 import { attnBwd, attnFwd } from '../../src/train/ops/attention.js';
 import { convBwd, convFwd } from '../../src/train/ops/conv.js';
 import { crossEntropy } from '../../src/train/ops/loss.js';
-import { gluBwd, gluFwd } from '../../src/train/ops/elementwise.js';
+import { actBwd, actFwd, gluBwd, gluFwd } from '../../src/train/ops/elementwise.js';
 import { linearBwd, useMatmulBackend } from '../../src/train/ops/linear.js';
 import { scanBwd, scanFwd } from '../../src/train/ops/scan.js';
 import { rmsBwd, rmsFwd, rows } from '../../src/train/ops/rmsnorm.js';
@@ -111,6 +111,19 @@ test('RMSNorm (strided) and AdamW kernels = TypeScript loops', () => {
     const opt = new AdamW(q);
     opt.update(1e-2); opt.update(5e-3);
     return [y, rstd, dx, dw, ...q.list.map((p) => p.data as Float32Array)];
+  });
+  r1.forEach((v, i) => assert.ok(maxAbsDiff(v, r2[i]!) < 1e-5, `output ${i}: ${maxAbsDiff(v, r2[i]!)}`));
+});
+
+test('SiLU activation kernels (forward, backward in place) = TypeScript loops', () => {
+  const g = randn(26);
+  const n = 301;
+  const x = fill(f32(n), g, 4), d = fill(f32(n), g);
+  const [r1, r2] = both(() => {
+    const y = f32(n), dx = Float32Array.from(d);
+    actFwd(y, x, n, 'silu');
+    actBwd(dx, dx, x, n, 'silu');
+    return [y, dx];
   });
   r1.forEach((v, i) => assert.ok(maxAbsDiff(v, r2[i]!) < 1e-5, `output ${i}: ${maxAbsDiff(v, r2[i]!)}`));
 });

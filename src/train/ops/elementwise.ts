@@ -11,7 +11,19 @@ import type { Arr } from '../tensor.js';
 import { trainAddon } from '../native.js';
 import { activation, activationGrad } from './act.js';
 
+let ones = new Float32Array(0);
+let scratch = new Float32Array(0);
+function onesOf(n: number): Float32Array {
+  if (ones.length < n) ones = new Float32Array(n).fill(1);
+  return ones.subarray(0, n);
+}
+
 export function actFwd(out: Arr, x: Arr, n: number, act: Act): void {
+  const kn = trainAddon();
+  if (kn && act === 'silu' && out instanceof Float32Array && x instanceof Float32Array) {
+    kn.siluGluFwd(1, n, 0, n, out, onesOf(n), x); // 1 ⊙ silu(x)
+    return;
+  }
   if (act === 'silu') { for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v / (1 + Math.exp(-v)); } return; }
   const f = activation(act);
   for (let i = 0; i < n; i++) out[i] = f(x[i]!);
@@ -19,6 +31,12 @@ export function actFwd(out: Arr, x: Arr, n: number, act: Act): void {
 
 /** dx = dout ⊙ act'(x) (dx may alias dout). */
 export function actBwd(dx: Arr, dout: Arr, x: Arr, n: number, act: Act): void {
+  const kn = trainAddon();
+  if (kn && act === 'silu' && dx instanceof Float32Array && dout instanceof Float32Array && x instanceof Float32Array) {
+    if (scratch.length < n) scratch = new Float32Array(n);
+    kn.siluGluBwd(1, n, 0, n, scratch.subarray(0, n), dx, dout, onesOf(n), x); // dx = dout ⊙ 1 ⊙ silu'(x)
+    return;
+  }
   if (act === 'silu') {
     for (let i = 0; i < n; i++) { const v = x[i]!, s = 1 / (1 + Math.exp(-v)); dx[i] = dout[i]! * s * (1 + v * (1 - s)); }
     return;

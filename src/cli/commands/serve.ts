@@ -1,6 +1,6 @@
 /**
- * `jamba serve --model <ref> --port <p> [--model-id <id>]`: the OpenAI-compatible server on 127.0.0.1
- * (src/server/), with continuous batching and prompt reuse (src/engine/). The tokenizer comes from the
+ * `jamba serve [--model <ref>] --port <p> [--model-id <id>]`: the OpenAI-compatible server on 127.0.0.1
+ * (src/server/; the shipped model when --model is absent), with continuous batching and prompt reuse (src/engine/). The tokenizer comes from the
  * model folder or GGUF file unless --tokenizer names one. SIGINT/SIGTERM shut down gracefully.
  */
 import { resolve } from 'node:path';
@@ -18,10 +18,11 @@ import { loadTokenizer, tokenizerFromGgufMetadata } from '../../tokenizer/load.j
 import type { Tokenizer } from '../../tokenizer/tokenizer.js';
 import { MODEL_RUN_FLAGS, type Command } from '../command.js';
 import { runOptions } from '../model-options.js';
+import { requireDefaultModel } from '../../api/default-model.js';
 
 export const serveCommand: Command = {
   name: 'serve',
-  usage: '--model <ref> --port <p> [--model-id <id>]',
+  usage: '[--model <ref>] --port <p> [--model-id <id>]',
   summary: 'OpenAI-compatible HTTP server on 127.0.0.1 (chat and text completions, streaming)',
   flags: {
     model: { type: 'string', value: '<ref>', description: 'model folder, .gguf file or Hub repo id' },
@@ -39,7 +40,7 @@ export const serveCommand: Command = {
     ...MODEL_RUN_FLAGS,
   },
   async run(f) {
-    const ref = f.requireString('model');
+    const ref = f.string('model') ?? requireDefaultModel();
     const port = f.int('port', { min: 0, max: 65535 })!;
     const opts = runOptions(f);
     const ck = await openCheckpoint(ref);

@@ -26,6 +26,7 @@ import { linePlotSvg } from './plot.js';
 import { Progress } from './progress.js';
 import type { Recipe } from './recipe.js';
 import { lrAt } from './schedule.js';
+import { configureTrainKernels } from './native.js';
 import { useMatmulBackend } from './ops/linear.js';
 import { sampleIds } from './sample.js';
 import { trainStep } from './step.js';
@@ -143,6 +144,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   log(`data: ${splits.trainDocs} training documents (${splits.train.length} tokens), ${splits.valDocs} held out (${splits.val.length} tokens)`);
 
   useMatmulBackend(createBackend(o.backend ?? 'auto', o.threads));
+  if (o.threads !== undefined) configureTrainKernels({ threads: o.threads });
   const ps = new ParamSet(config, 'f32');
   initParams(ps, tr.seed);
   const model = new TrainModel(ps);

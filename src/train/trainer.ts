@@ -49,7 +49,7 @@ export interface TrainRunOptions {
   out?: NodeJS.WriteStream | null;
   /** Text whose continuation is sampled and shown at each evaluation (default "Once upon a time"; "" for none). */
   samplePrompt?: string;
-  /** Where float32 matmuls run (default 'auto': the native kernels when the addon loads). */
+  /** Where float32 matmuls run (default 'auto': the native kernels when the addon loads); 'ref' also turns off kernels/train. */
   backend?: BackendKind;
   threads?: number;
 }
@@ -144,7 +144,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainResult> {
   log(`data: ${splits.trainDocs} training documents (${splits.train.length} tokens), ${splits.valDocs} held out (${splits.val.length} tokens)`);
 
   useMatmulBackend(createBackend(o.backend ?? 'auto', o.threads));
-  if (o.threads !== undefined) configureTrainKernels({ threads: o.threads });
+  // --backend ref: plain TypeScript throughout (the training kernels too)
+  configureTrainKernels({ enabled: o.backend !== 'ref', ...(o.threads !== undefined ? { threads: o.threads } : {}) });
   const ps = new ParamSet(config, 'f32');
   initParams(ps, tr.seed);
   const model = new TrainModel(ps);

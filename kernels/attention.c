@@ -13,27 +13,11 @@
 #define BK 64   /* keys per softmax block */
 #define GMAX 4  /* query heads handled together */
 
-static inline float dot(const float *a, const float *b, int64_t d) {
-  vf acc = vzero();
-  int64_t i = 0;
-  for (; i + JT_W <= d; i += JT_W) acc = vfma(vload(a + i), vload(b + i), acc);
-  if (i < d) acc = vfma(vloadn(a + i, d - i), vloadn(b + i, d - i), acc);
-  return vsum(acc);
-}
-
 /* acc[0..d) = acc·c (c ≠ 1) */
 static inline void scale_row(float *acc, float c, int64_t d) {
   int64_t i = 0;
   for (; i + JT_W <= d; i += JT_W) vstore(acc + i, vmul(vload(acc + i), vset1(c)));
   for (; i < d; i++) acc[i] *= c;
-}
-
-/* acc[0..d) += p·v[0..d) */
-static inline void axpy(float *acc, float p, const float *v, int64_t d) {
-  int64_t i = 0;
-  vf pv = vset1(p);
-  for (; i + JT_W <= d; i += JT_W) vstore(acc + i, vfma(pv, vload(v + i), vload(acc + i)));
-  if (i < d) vstoren(acc + i, vfma(pv, vloadn(v + i, d - i), vloadn(acc + i, d - i)), d - i);
 }
 
 typedef struct { const jt_attention_args *a; int64_t nsub; } att_ctx;
@@ -56,9 +40,20 @@ static void att_task(void *p, int64_t begin, int64_t end) {
     }
     for (int64_t jb = 0; jb < visible; jb += BK) {
       const int64_t nb = visible - jb < BK ? visible - jb : BK;
-      for (int64_t j = 0; j < nb; j++) {
+      for (int64_t j = 0; j < nb; j++) { /* each key row is loaded once for the whole head group */
         const float *kj = a->k + (jb + j) * kvw + kvh * d;
-        for (int g = 0; g < ng; g++) s[g][j] = dot(q[g], kj, d) * a->scale;
+        vf acc4[GMAX];
+        for (int g = 0; g < ng; g++) acc4[g] = vzero();
+        int64_t i = 0;
+        for (; i + JT_W <= d; i += JT_W) {
+          vf kv = vload(kj + i);
+          for (int g = 0; g < ng; g++) acc4[g] = vfma(vload(q[g] + i), kv, acc4[g]);
+        }
+        if (i < d) {
+          vf kv = vloadn(kj + i, d - i);
+          for (int g = 0; g < ng; g++) acc4[g] = vfma(vloadn(q[g] + i, d - i), kv, acc4[g]);
+        }
+        for (int g = 0; g < ng; g++) s[g][j] = vsum(acc4[g]) * a->scale;
       }
       for (int g = 0; g < ng; g++) {
         float bm = s[g][0];
@@ -75,9 +70,20 @@ static void att_task(void *p, int64_t begin, int64_t end) {
         l[g] = l[g] * resc + vsum(sum);
         m[g] = M;
       }
-      for (int64_t j = 0; j < nb; j++) {
-        const float *vj = a->v + (jb + j) * kvw + kvh * d;
-        for (int g = 0; g < ng; g++) axpy(acc[g], s[g][j], vj, d);
+      /* acc[g][i] += Σ_j p[g][j]·v_j[i], j in order; one W-wide slice of every head's accumulator
+       * stays in a register across the block's keys */
+      const float *vb = a->v + jb * kvw + kvh * d;
+      for (int64_t i = 0; i < d; i += JT_W) {
+        const int64_t w = d - i < JT_W ? d - i : JT_W;
+        vf av[GMAX];
+        for (int g = 0; g < ng; g++) av[g] = w == JT_W ? vload(acc[g] + i) : vloadn(acc[g] + i, w);
+        for (int64_t j = 0; j < nb; j++) {
+          vf vv = w == JT_W ? vload(vb + j * kvw + i) : vloadn(vb + j * kvw + i, w);
+          for (int g = 0; g < ng; g++) av[g] = vfma(vset1(s[g][j]), vv, av[g]);
+        }
+        for (int g = 0; g < ng; g++) {
+          if (w == JT_W) vstore(acc[g] + i, av[g]); else vstoren(acc[g] + i, av[g], w);
+        }
       }
     }
     for (int g = 0; g < ng; g++) {

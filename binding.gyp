@@ -3,6 +3,9 @@
 # jt_avx2, jt_avx512 with their own -m flags and JT_ISA); kernels/dispatch.c picks one at run time.
 # -ffp-contract=off keeps the compiler from fusing a*b+c differently in different loops: kernels call
 # FMA explicitly, which is what makes results batch-invariant.
+# jamba_train holds the training kernels (kernels/train/). They are built for the machine that installs
+# the package (-march=native, as llama.cpp does by default), since training is never batch-shared and
+# the package is always compiled where it runs; -fno-trapping-math lets GCC vectorise the exp clamps.
 {
   "target_defaults": {
     "cflags_c": ["-std=gnu11", "-O3", "-ffp-contract=off", "-fPIC", "-Wno-unused-function"],
@@ -36,6 +39,13 @@
       "target_name": "jamba_native",
       "dependencies": ["jt_generic", "jt_avx2", "jt_avx512"],
       "sources": ["kernels/dispatch.c", "kernels/threadpool.c", "kernels/binding.c"],
+      "libraries": ["-lpthread", "-lm"]
+    },
+    {
+      "target_name": "jamba_train",
+      "sources": ["kernels/train/scan.c", "kernels/train/attention.c", "kernels/train/conv_loss.c", "kernels/train/gemm.c", "kernels/train/norm_adam.c", "kernels/train/binding.c"],
+      "cflags_c": ["-march=native", "-fno-math-errno", "-fno-trapping-math"],
+      "cflags_c!": ["-ffp-contract=off"],
       "libraries": ["-lpthread", "-lm"]
     }
   ]

@@ -38,4 +38,4 @@ const prefix = dirname(dirname(process.execPath));
 if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include/node/node_api.h'))) args.push(`--nodedir=${prefix}`);
 const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
 if (r.status !== 0) note(`node-gyp exited with ${r.status ?? r.signal}`);
-console.error('jamba-ts: native addon built (build/Release/jamba_native.node)');
+console.error('jamba-ts: native addons built (build/Release/jamba_native.node, jamba_train.node)');

@@ -20,6 +20,10 @@
 #endif
 
 /* IEEE half → float, exact (scalar; used for block scales and the generic ISA). */
+#if defined(__F16C__)
+#include <immintrin.h>
+static inline float jt_h2f(uint16_t h) { return _cvtsh_ss(h); } /* one instruction where F16C is enabled */
+#else
 static inline float jt_h2f(uint16_t h) {
   uint32_t s = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff, bits;
   if (e == 0) {
@@ -29,6 +33,7 @@ static inline float jt_h2f(uint16_t h) {
   bits = e == 31 ? (s | 0x7f800000u | (m << 13)) : (s | ((e + 112) << 23) | (m << 13));
   float f; memcpy(&f, &bits, 4); return f;
 }
+#endif
 
 #define JT_CAT2(a, b) a##_##b
 #define JT_CAT(a, b) JT_CAT2(a, b)

@@ -24,8 +24,10 @@ for (let i = 0; i < D; i++) {
 }
 const t2 = performance.now();
 await it.return();
+const kv = ctx.kvCacheKeyType as unknown; // a ggml_type number (1 = F16, llama.cpp's default) or a name
+const kvType = typeof kv === 'number' ? ({ 0: 'f32', 1: 'f16', 8: 'q8_0' } as Record<number, string>)[kv] ?? `ggml type ${kv}` : String(kv ?? 'f16');
 console.log(JSON.stringify({
-  engine: 'llama.cpp', threads, kv_type: ctx.kvCacheKeyType ?? 'f16 (default)', flash_attention: String(ctx.flashAttention),
+  engine: 'llama.cpp', threads, kv_type: kvType, flash_attention: String(ctx.flashAttention),
   prefill_tokens: P, prefill_tokens_per_s: P / ((t1 - t0) / 1000),
   decode_tokens: D, decode_tokens_per_s: D / ((t2 - t1) / 1000),
   peak_rss_mb: peakRssMb(),

@@ -6,8 +6,7 @@
  * lanes (simd.h's vi) and converted to float32 with exactly the rounding steps of the TS decoders (e.g. Q4_K: (d·sc)·q − dmin·m, each product rounded to float) and fed,
  * shared by a tile of QTT tokens, to the same canonical dot as matmul.c (one JT_W-lane FMA
  * accumulator in element order, vsum's fixed tree). So a quantised matmul equals the float32 matmul
- * of the decoded weights bit for bit, and stays batch-invariant. Q4_K and Q5_K instead factor their
- * sub-block scale and min out of the inner loop (ktile below): faster, still batch-invariant.
+ * of the decoded weights bit for bit, and stays batch-invariant.
  */
 #include "tile.h"
 
@@ -58,14 +57,6 @@ static inline __attribute__((always_inline)) void scales(const int dtype, const 
 /* low (hi = 0) or high (hi = 1) nibbles of JT_W bytes */
 static inline vi nibbles(const uint8_t *p, int hi) { return hi ? vi_srl(vi_u8(p), 4) : vi_and(vi_u8(p), 0xf); }
 
-/* Q4_K / Q5_K: the raw 4- or 5-bit quants c .. c+JT_W−1 of the block at b, as floats */
-static inline __attribute__((always_inline)) vf kraw(const int dtype, const uint8_t *b, int c) {
-  const int k = c / 64, hi = (c & 63) >= 32, l = c & 31;
-  vi n = nibbles(b + (dtype == JT_Q4_K ? 16 : 48) + 32 * k + l, hi);
-  if (dtype == JT_Q5_K) n = vi_or(n, vi_sll(vi_and(vi_srl(vi_u8(b + 16 + l), 2 * k + hi), 1), 4));
-  return vi_tof(n);
-}
-
 /*
  * Values c .. c+JT_W−1 of the block at b (c a multiple of JT_W, and JT_W ≤ 16 keeps them in one group
  * and one nibble half), decoded with exactly the TS reference's rounding: the integer quant (offset
@@ -88,9 +79,13 @@ static inline __attribute__((always_inline)) vf qvec(const int dtype, const uint
     if (dtype == JT_Q5_0) return vmul(vsub(n, vset1(16.0f)), vset1(s->dl[0]));
     return vadd(vmul(n, vset1(s->dl[0])), vset1(s->mo[0]));
   }
-  case JT_Q4_K: case JT_Q5_K:
-    q = kraw(dtype, b, c);
+  case JT_Q4_K: case JT_Q5_K: {
+    const int k = c / 64, hi = (c & 63) >= 32, l = c & 31;
+    vi n = nibbles(b + (dtype == JT_Q4_K ? 16 : 48) + 32 * k + l, hi);
+    if (dtype == JT_Q5_K) n = vi_or(n, vi_sll(vi_and(vi_srl(vi_u8(b + 16 + l), 2 * k + hi), 1), 4));
+    q = vi_tof(n);
     return vadd(vmul(q, vset1(s->dl[c / 32])), vset1(s->mo[c / 32]));
+  }
   default: { /* Q6_K */
     const int h = c / 128, m = (c & 127) / 32, l = c & 31;
     vi lo = nibbles(b + 64 * h + l + ((m & 1) ? 32 : 0), m >= 2);
@@ -131,59 +126,9 @@ static inline __attribute__((always_inline)) void qtile(const jt_matmul_args *a,
   JT_TILE_STORE(a, o, t, NR, NT, acc);
 }
 
-/*
- * Q4_K / Q5_K with the sub-block scales factored out of the inner loop: per 32-value sub-block j,
- * dot += dl_j·Σ x·q + mo_j·Σ x (lane-wise, j in order). Two µops fewer per vector than decoding each
- * weight; no longer bit-equal to the float32 matmul of the decoded weights (within 1e-5 of it), but
- * still one fixed order per row, so batch-invariant. KTT tokens per tile keeps both accumulator sets
- * in registers.
- */
-#define KTT 2
-static inline __attribute__((always_inline)) void ktile(const jt_matmul_args *a, int64_t o, int64_t t,
-                                                         const int NR, const int NT, const int dtype) {
-  const int BY = BYTES_OF(dtype);
-  const int64_t nb = a->cols / 256;
-  qsc sc[QRT];
-  const uint8_t *w[QRT];
-  const float *x[KTT];
-  vf acc[KTT][QRT];
-  for (int k = 0; k < NT; k++) x[k] = a->x + (t + k) * a->ldx;
-  for (int r = 0; r < NR; r++) w[r] = a->w + (o + r) * a->ldw;
-  for (int k = 0; k < NT; k++)
-    for (int r = 0; r < NR; r++) acc[k][r] = vzero();
-  if (NT == 1)
-    for (int64_t off = 0; off < NR * a->ldw; off += 64) __builtin_prefetch(a->w + (o + NR) * a->ldw + off);
-  for (int64_t b = 0; b < nb; b++) {
-    for (int r = 0; r < NR; r++) scales(dtype, w[r] + b * BY, &sc[r]);
-    for (int j = 0; j < 8; j++) {
-      vf aq[KTT][QRT], xs[KTT];
-      for (int k = 0; k < NT; k++) {
-        xs[k] = vzero();
-        for (int r = 0; r < NR; r++) aq[k][r] = vzero();
-      }
-      for (int c = 32 * j; c < 32 * j + 32; c += JT_W) {
-        vf wv[QRT];
-        for (int r = 0; r < NR; r++) wv[r] = kraw(dtype, w[r] + b * BY, c);
-        for (int k = 0; k < NT; k++) {
-          vf xv = vload(x[k] + b * 256 + c);
-          xs[k] = vadd(xs[k], xv);
-          for (int r = 0; r < NR; r++) aq[k][r] = vfma(xv, wv[r], aq[k][r]);
-        }
-      }
-      for (int k = 0; k < NT; k++)
-        for (int r = 0; r < NR; r++) {
-          acc[k][r] = vfma(vset1(sc[r].dl[j]), aq[k][r], acc[k][r]);
-          acc[k][r] = vfma(vset1(sc[r].mo[j]), xs[k], acc[k][r]);
-        }
-    }
-  }
-  JT_TILE_STORE(a, o, t, NR, NT, acc);
-}
-
 static inline __attribute__((always_inline)) void qblock(const jt_matmul_args *a, int64_t o0, int64_t o1,
                                                           int64_t t0, int64_t t1, const int dtype) {
-  if (dtype == JT_Q4_K || dtype == JT_Q5_K) JT_BLOCK_LOOP(ktile, QRT, KTT, a, o0, o1, t0, t1, dtype);
-  else JT_BLOCK_LOOP(qtile, QRT, QTT, a, o0, o1, t0, t1, dtype);
+  JT_BLOCK_LOOP(qtile, QRT, QTT, a, o0, o1, t0, t1, dtype);
 }
 
 #define QBLOCK(name, DT) \

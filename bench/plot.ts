@@ -12,7 +12,8 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
 
 function text(x: number, y: number, s: string, extra = ''): string {
-  return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-family="sans-serif" font-size="11" ${extra}>${esc(s)}</text>`;
+  const size = extra.includes('font-size') ? '' : ' font-size="11"'; // an attribute may appear only once
+  return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-family="sans-serif"${size} ${extra}>${esc(s)}</text>`;
 }
 
 function bars(rows: Row[], x0: number, y0: number, w: number, h: number): string[] {

@@ -5,9 +5,17 @@ export function silu(x: number): number {
   return x / (1 + Math.exp(-x));
 }
 
-/** Exact GELU (erf form), HF's "gelu". */
+/** Exact GELU (erf form), HF's "gelu": x·Φ(x). For negative x, Φ is erfc's tail (no 1 + erf cancellation). */
 export function gelu(x: number): number {
-  return 0.5 * x * (1 + erf(x / Math.SQRT2));
+  return x >= 0 ? 0.5 * x * (1 + erf(x / Math.SQRT2)) : 0.5 * x * erfc(-x / Math.SQRT2);
+}
+
+/** erfc(a) for a >= 0, accurate in relative terms far into the tail. */
+function erfc(a: number): number {
+  if (a < 2.5) return 1 - erf(a);
+  let f = 0;
+  for (let n = 60; n >= 1; n--) f = n / 2 / (a + f);
+  return Math.exp(-a * a) / Math.sqrt(Math.PI) / (a + f);
 }
 
 // Abramowitz–Stegun 7.1.26 is not exact enough; use a series / continued fraction accurate to 1e-15.
@@ -26,11 +34,8 @@ export function erf(x: number): number {
     const r = (2 / Math.sqrt(Math.PI)) * sum;
     return x < 0 ? -r : r;
   }
-  // erfc continued fraction for large |x|
-  let f = 0;
-  for (let n = 60; n >= 1; n--) f = n / 2 / (ax + f);
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f);
-  return x < 0 ? erfc - 1 : 1 - erfc;
+  const c = erfc(ax);
+  return x < 0 ? c - 1 : 1 - c;
 }
 
 export function activation(act: Act): (x: number) => number {

@@ -5,15 +5,17 @@
 type Typed = Float32Array | Float64Array | Int32Array;
 
 export class Workspace {
-  private readonly bufs = new Map<string, Typed>();
+  /** Per name: the backing buffer and the last view handed out (reused while the size repeats). */
+  private readonly bufs = new Map<string, { buf: Typed; view: Typed }>();
 
   private take<A extends Typed>(name: string, n: number, make: (n: number) => A): A {
-    let b = this.bufs.get(name) as A | undefined;
-    if (!b || b.length < n) {
-      b = make(Math.max(n, b ? b.length * 2 : 0));
-      this.bufs.set(name, b);
-    }
-    return (b.length === n ? b : b.subarray(0, n)) as A;
+    const e = this.bufs.get(name);
+    if (e && e.view.length === n) return e.view as A;
+    let buf = e?.buf as A | undefined;
+    if (!buf || buf.length < n) buf = make(Math.max(n, buf ? buf.length * 2 : 0));
+    const view = (buf.length === n ? buf : buf.subarray(0, n)) as A;
+    this.bufs.set(name, { buf, view });
+    return view;
   }
 
   /** A float32 buffer of exactly `n` entries (contents undefined). */

@@ -222,3 +222,21 @@ test('tensor data past 4 GB is found and read (sparse file)', () => {
     g.close();
   }
 });
+
+test('a header larger than 64 KB (e.g. a big vocabulary) writes and reads back', () => {
+  // Regression: the writer once read a DataView taken before growing its header buffer.
+  const path = tmp();
+  const tokens = Array.from({ length: 20000 }, (_, i) => `token-${i}-${'x'.repeat(i % 7)}`);
+  const meta: GgufMetadata = new Map([['tokenizer.ggml.tokens', gv.arr(GgufType.STRING, tokens)], ['general.name', gv.str('big header')]]);
+  writeGguf(path, meta, [f32Spec('a', [3], Float32Array.of(1, 2, 3))]);
+  const f = new GgufFile(path);
+  try {
+    assert.ok(f.dataOffset > 65536);
+    const back = plainMetadata(f.metadata);
+    assert.deepEqual(back.get('tokenizer.ggml.tokens'), tokens);
+    assert.equal(back.get('general.name'), 'big header');
+    assert.deepEqual(new Float32Array(f.read(f.tensors[0]!).buffer), Float32Array.of(1, 2, 3));
+  } finally {
+    f.close();
+  }
+});

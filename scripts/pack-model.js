@@ -3,7 +3,7 @@
 // every value rounds to nearest), vectors and the Mamba A_log/D/conv kept F32; config, tokenizer and
 // chat template copied. Usage: node scripts/pack-model.js <trained-folder> <dest-folder>
 // (needs `npm run build` first).
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SafetensorsFile } from '../dist/src/io/safetensors.js';
 import { writeSafetensors } from '../dist/src/io/safetensors-write.js';
@@ -29,7 +29,10 @@ for (const name of [...st.entries.keys()].sort()) {
 }
 st.close();
 writeSafetensors(join(dst, 'model.safetensors'), out);
-for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja', 'generation_config.json']) {
+const config = JSON.parse(readFileSync(join(src, 'config.json'), 'utf8'));
+config.torch_dtype = 'float16';
+writeFileSync(join(dst, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja', 'generation_config.json']) {
   if (existsSync(join(src, f))) copyFileSync(join(src, f), join(dst, f));
 }
 console.log(`packed ${out.length} tensors into ${dst}`);

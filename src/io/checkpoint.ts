@@ -43,6 +43,15 @@ export function openSafetensorsFolder(folder: string): SafetensorsSource {
   return new SafetensorsSource(folder, [new SafetensorsFile(single)]);
 }
 
+/** An HF model folder: config.json plus its safetensors (single or sharded). */
+export function openFolderCheckpoint(folder: string): Checkpoint {
+  const cfgPath = join(folder, 'config.json');
+  if (!existsSync(cfgPath)) throw new JambaUserError(`${folder}: no config.json (not a Hugging Face model folder)`);
+  const config = readJson(cfgPath);
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new JambaUserError(`${cfgPath}: expected a JSON object`);
+  return { config: config as Record<string, unknown>, tensors: openSafetensorsFolder(folder), folder };
+}
+
 export type CheckpointOpener = (ref: string) => Promise<Checkpoint> | Checkpoint;
 
 /** Openers for other formats register here (GGUF in io/gguf), keyed by file extension. */
@@ -52,14 +61,7 @@ FILE_OPENERS.set('.gguf', openGgufCheckpoint);
 export async function openCheckpoint(ref: string): Promise<Checkpoint> {
   if (!existsSync(ref) && looksLikeRepoId(ref)) ref = await resolveModelRef(ref); // Hub repo id → cached snapshot
   if (!existsSync(ref)) throw new JambaUserError(`model not found: ${ref} (expected a model folder or a .gguf file)`);
-  const st = statSync(ref);
-  if (st.isDirectory()) {
-    const cfgPath = join(ref, 'config.json');
-    if (!existsSync(cfgPath)) throw new JambaUserError(`${ref}: no config.json (not a Hugging Face model folder)`);
-    const config = readJson(cfgPath);
-    if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new JambaUserError(`${cfgPath}: expected a JSON object`);
-    return { config: config as Record<string, unknown>, tensors: openSafetensorsFolder(ref), folder: ref };
-  }
+  if (statSync(ref).isDirectory()) return openFolderCheckpoint(ref);
   const ext = ref.slice(ref.lastIndexOf('.')).toLowerCase();
   const opener = FILE_OPENERS.get(ext);
   if (!opener) throw new JambaUserError(`${ref}: unsupported model file (expected a folder or a .gguf file)`);

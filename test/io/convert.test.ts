@@ -7,11 +7,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JambaUserError } from '../../src/errors.js';
-import { SafetensorsFile, SafetensorsSource } from '../../src/io/safetensors.js';
+import { openFolderCheckpoint } from '../../src/io/checkpoint.js';
 import type { Checkpoint, TensorSource } from '../../src/io/source.js';
 import { convertCheckpoint } from '../../src/io/convert.js';
 import { CONVERT_TYPES, chooseTypes } from '../../src/io/convert-types.js';
@@ -29,12 +29,7 @@ let n = 0;
 const out = (tag: string) => join(dir, `${n++}-${tag}.gguf`);
 
 function openHf(name: string): Checkpoint {
-  const folder = referenceDir(name);
-  return {
-    config: JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>,
-    tensors: new SafetensorsSource(folder, [new SafetensorsFile(join(folder, 'model.safetensors'))]),
-    folder,
-  };
+  return openFolderCheckpoint(referenceDir(name));
 }
 
 function model(ck: Checkpoint): JambaModel {

@@ -25,11 +25,11 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getLlama, LlamaLogLevel, type ControlledEvaluateInputItem, type Llama, type Token } from 'node-llama-cpp';
-import { SafetensorsFile, SafetensorsSource } from '../../src/io/safetensors.js';
+import { openFolderCheckpoint } from '../../src/io/checkpoint.js';
 import type { Checkpoint } from '../../src/io/source.js';
 import { convertCheckpoint } from '../../src/io/convert.js';
 import type { ConvertType } from '../../src/io/convert-types.js';
@@ -48,12 +48,7 @@ const llama = () => (llamaP ??= getLlama({ gpu: false, build: 'never', logLevel:
 after(async () => { if (llamaP) await (await llamaP).dispose(); });
 
 function openHf(name: string): Checkpoint {
-  const folder = referenceDir(name);
-  return {
-    config: JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>,
-    tensors: new SafetensorsSource(folder, [new SafetensorsFile(join(folder, 'model.safetensors'))]),
-    folder,
-  };
+  return openFolderCheckpoint(referenceDir(name));
 }
 
 /** Rows of 256 and 512 values, so K-quant blocks (not only their fallbacks) are exercised. */
@@ -65,11 +60,7 @@ function kQuantModel(): Checkpoint {
     num_experts: 4, num_experts_per_tok: 2, attn_layer_period: 2, attn_layer_offset: 1, expert_layer_period: 2,
     expert_layer_offset: 1, rms_norm_eps: 1e-6,
   }, { seed: 11 });
-  return {
-    config: JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>,
-    tensors: new SafetensorsSource(folder, [new SafetensorsFile(join(folder, 'model.safetensors'))]),
-    folder,
-  };
+  return openFolderCheckpoint(folder);
 }
 
 function convert(ck: Checkpoint, tag: string, type: ConvertType): string {

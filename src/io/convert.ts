@@ -3,7 +3,8 @@
  * (architecture.md contract; metadata as convert_hf_to_gguf.py JambaModel.set_gguf_parameters writes it,
  * tensor types as convert-types.ts explains). Refuses, with the reason, models llama.cpp's Jamba cannot
  * express (llama-cpp-peer.md): a Mamba layer without conv bias or with in/out projection biases,
- * d_inner ≠ 2·hidden_size, an activation other than SiLU.
+ * d_inner ≠ 2·hidden_size, an activation other than SiLU. Requantizing an already quantised GGUF needs
+ * `allowRequantize` (convert-requant.ts); `split` writes a llama.cpp gguf-split set (gguf/split.ts).
  */
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -13,10 +14,12 @@ import { f32ToBf16, f32ToF16, type DType } from '../tensor/dtype.js';
 import { toF32 } from '../tensor/dequant.js';
 import { quantizeRows } from '../tensor/quant/index.js';
 import { planJambaTensors, type PlannedTensor } from './convert-plan.js';
+import { checkRequantize } from './convert-requant.js';
 import { TYPE_RULES, chooseTypes, type ConvertType } from './convert-types.js';
 import { folderVocab, placeholderVocab } from './convert-vocab.js';
 import { GGML_QNT_VERSION, GgufType } from './gguf/constants.js';
 import { GgufTensorSource } from './gguf/source.js';
+import { writeSplitGguf, type SplitLimits } from './gguf/split.js';
 import { gv, type GgufMetadata } from './gguf/values.js';
 import { tensorBytes, writeGguf, type GgufTensorSpec } from './gguf/writer.js';
 import type { Checkpoint, TensorSource } from './source.js';
@@ -28,6 +31,15 @@ export interface ConvertHooks {
   start?(totalBytes: number, tensors: number): void;
   /** Called after each tensor is written. */
   tensor?(name: string, dtype: DType, bytes: number): void;
+  /** Called before writing with a warning the user should see (requantizing). */
+  warn?(message: string): void;
+}
+
+export interface ConvertOptions extends ConvertHooks {
+  /** Write a split set (`<out>-0000i-of-0000N.gguf`) within these limits. */
+  split?: SplitLimits;
+  /** Requantize tensors that are already in another quantised type (llama-quantize --allow-requantize). */
+  allowRequantize?: boolean;
 }
 
 export interface ConvertReport {
@@ -40,6 +52,10 @@ export interface ConvertReport {
   /** Where llama.cpp may tokenise differently from the folder's tokenizer. */
   vocabNotes: string[];
   bytes: number;
+  /** The files written: `out`, or the parts of a split set. */
+  files: string[];
+  /** The requantizing warning, when allowRequantize let it happen. */
+  requantized?: string;
 }
 
 /** Throws a JambaUserError saying why llama.cpp cannot run this model, if it cannot. */
@@ -99,18 +115,20 @@ function hyperparameters(c: JambaConfig, type: ConvertType, meta: GgufMetadata):
   meta.set('general.file_type', gv.u32(TYPE_RULES[type].ftype));
 }
 
-/** Writes `ck` as a GGUF of `type` to `out`. */
-export function convertCheckpoint(ck: Checkpoint, out: string, type: ConvertType, hooks: ConvertHooks = {}): ConvertReport {
+/** Writes `ck` as a GGUF of `type` to `out` (or a split set named after it). */
+export function convertCheckpoint(ck: Checkpoint, out: string, type: ConvertType, opts: ConvertOptions = {}): ConvertReport {
   const origin = ck.folder ?? ck.tensors.origin;
   const config = parseConfig(ck.config, ck.folder ? `${ck.folder}/config.json` : origin);
   checkLlamaCppExpressible(config, origin);
   const plan = planJambaTensors(config, ck.tensors);
   const { types, fallbacks } = chooseTypes(type, plan, config.numHiddenLayers, config.numExperts);
+  const source = ck.tensors instanceof GgufTensorSource ? ck.tensors.model.metadata : undefined;
+  const ftype = source?.get('general.file_type')?.value;
+  const requantized = checkRequantize(plan, types, ck.tensors, type, typeof ftype === 'number' ? ftype : undefined, opts.allowRequantize === true);
 
   const meta: GgufMetadata = new Map();
   meta.set('general.architecture', gv.str('jamba'));
   meta.set('general.type', gv.str('model'));
-  const source = ck.tensors instanceof GgufTensorSource ? ck.tensors.model.metadata : undefined;
   const name = source?.get('general.name');
   meta.set('general.name', name?.type === GgufType.STRING ? name : gv.str(basename(origin).replace(/\.gguf$/i, '')));
   meta.set('general.quantization_version', gv.u32(GGML_QNT_VERSION));
@@ -139,8 +157,12 @@ export function convertCheckpoint(ck: Checkpoint, out: string, type: ConvertType
     return { name: p.name, dtype, ne: p.ne, data: () => produce(p, dtype, ck.tensors) };
   });
   const total = specs.reduce((a, s) => a + tensorBytes(s.dtype, s.ne), 0);
-  hooks.start?.(total, specs.length);
-  writeGguf(out, meta, specs, { onTensor: (_i, s, bytes) => hooks.tensor?.(s.name, s.dtype, bytes) });
+  if (requantized) opts.warn?.(requantized);
+  opts.start?.(total, specs.length);
+  const onTensor = (_i: number, s: GgufTensorSpec, bytes: number) => opts.tensor?.(s.name, s.dtype, bytes);
+  let files = [out];
+  if (opts.split) files = writeSplitGguf(out, meta, specs, opts.split, { onTensor });
+  else writeGguf(out, meta, specs, { onTensor });
   return {
     tensors: specs.map((s) => ({ name: s.name, dtype: s.dtype, ne: s.ne })),
     fallbacks,
@@ -148,5 +170,7 @@ export function convertCheckpoint(ck: Checkpoint, out: string, type: ConvertType
     vocab,
     vocabNotes,
     bytes: total,
+    files,
+    requantized,
   };
 }

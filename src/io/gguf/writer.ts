@@ -2,7 +2,8 @@
  * GGUF writer (version 3, little-endian; the layout in reader.ts). The header is built in memory, then
  * each tensor's bytes are produced one at a time and streamed to disk, each padded to the alignment as
  * llama.cpp's gguf writer does. The file is written under a temporary name and renamed when complete,
- * so a failed conversion never leaves a half-written .gguf behind.
+ * so a failed conversion never leaves a half-written .gguf behind; a set of files (a split model) is
+ * renamed only once every file of the set is complete.
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { DTYPES, type DType } from '../../tensor/dtype.js';
@@ -19,8 +20,15 @@ export interface GgufTensorSpec {
 }
 
 export interface WriteOptions {
-  /** Called after each tensor is written. */
+  /** Called after each tensor is written; `index` counts over all files of a set. */
   onTensor?: (index: number, spec: GgufTensorSpec, bytes: number) => void;
+}
+
+/** One file of a set written by writeGgufFiles. */
+export interface GgufFileSpec {
+  path: string;
+  metadata: GgufMetadata;
+  tensors: GgufTensorSpec[];
 }
 
 /** Byte size of a tensor of `ne` in `dtype`. */
@@ -108,6 +116,35 @@ function writeAll(fd: number, b: Uint8Array): void {
 
 /** Writes a GGUF v3 file. `general.alignment` in `metadata` (a u32) sets the alignment, else 32. */
 export function writeGguf(path: string, metadata: GgufMetadata, tensors: GgufTensorSpec[], opts: WriteOptions = {}): void {
+  writeGgufFiles([{ path, metadata, tensors }], opts);
+}
+
+/**
+ * Writes several GGUF files, in order, each under a temporary name; renames them all once every one is
+ * complete. On any failure no file of the set is left behind (temporary or renamed).
+ */
+export function writeGgufFiles(files: readonly GgufFileSpec[], opts: WriteOptions = {}): void {
+  const tmps: string[] = [];
+  let renamed = 0;
+  let ok = false;
+  try {
+    let base = 0;
+    for (const f of files) {
+      const tmp = `${f.path}.partial-${process.pid}`;
+      tmps.push(tmp);
+      writeOne(tmp, f.metadata, f.tensors, base, opts);
+      base += f.tensors.length;
+    }
+    for (; renamed < files.length; renamed++) renameSync(tmps[renamed]!, files[renamed]!.path);
+    ok = true;
+  } finally {
+    if (!ok) {
+      for (let i = 0; i < tmps.length; i++) rmSync(i < renamed ? files[i]!.path : tmps[i]!, { force: true });
+    }
+  }
+}
+
+function writeOne(path: string, metadata: GgufMetadata, tensors: GgufTensorSpec[], base: number, opts: WriteOptions): void {
   const al = metadata.get('general.alignment');
   const alignment = al && al.type === GgufType.U32 ? al.value : GGUF_DEFAULT_ALIGNMENT;
   if (alignment === 0 || (alignment & (alignment - 1)) !== 0) throw new Error(`alignment ${alignment} is not a power of two`);
@@ -133,9 +170,7 @@ export function writeGguf(path: string, metadata: GgufMetadata, tensors: GgufTen
   const headerLen = pad(h.len);
   const zeros = new Uint8Array(alignment);
 
-  const tmp = `${path}.partial-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  let ok = false;
+  const fd = openSync(path, 'w');
   try {
     writeAll(fd, h.buf.subarray(0, h.len));
     writeAll(fd, zeros.subarray(0, headerLen - h.len));
@@ -149,12 +184,9 @@ export function writeGguf(path: string, metadata: GgufMetadata, tensors: GgufTen
       }
       if (n !== sizes[i]) throw new Error(`tensor ${t.name}: produced ${n} bytes, expected ${sizes[i]} for ${t.dtype} {${t.ne.join(', ')}}`);
       writeAll(fd, zeros.subarray(0, pad(n) - n));
-      opts.onTensor?.(i, t, n);
+      opts.onTensor?.(base + i, t, n);
     }
-    ok = true;
   } finally {
     closeSync(fd);
-    if (ok) renameSync(tmp, path);
-    else rmSync(tmp, { force: true });
   }
 }

@@ -17,7 +17,7 @@
       "target_name": "jt_generic",
       "type": "static_library",
       "defines": ["JT_ISA=1"],
-      "sources": ["kernels/matmul.c", "kernels/quant.c", "kernels/norm.c", "kernels/attention.c", "kernels/mamba.c", "kernels/elementwise.c"]
+      "sources": ["kernels/matmul.c", "kernels/quant.c", "kernels/qdot.c", "kernels/norm.c", "kernels/attention.c", "kernels/mamba.c", "kernels/elementwise.c"]
     },
     {
       "target_name": "jt_avx2",
@@ -25,7 +25,7 @@
       "defines": ["JT_ISA=2"],
       "cflags_c": ["-mavx2", "-mfma", "-mf16c"],
       "xcode_settings": { "OTHER_CFLAGS": ["-mavx2", "-mfma", "-mf16c"] },
-      "sources": ["kernels/matmul.c", "kernels/quant.c", "kernels/norm.c", "kernels/attention.c", "kernels/mamba.c", "kernels/elementwise.c"]
+      "sources": ["kernels/matmul.c", "kernels/quant.c", "kernels/qdot.c", "kernels/norm.c", "kernels/attention.c", "kernels/mamba.c", "kernels/elementwise.c"]
     },
     {
       "target_name": "jt_avx512",
@@ -33,7 +33,7 @@
       "defines": ["JT_ISA=3"],
       "cflags_c": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx2", "-mfma", "-mf16c"],
       "xcode_settings": { "OTHER_CFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx2", "-mfma", "-mf16c"] },
-      "sources": ["kernels/matmul.c", "kernels/quant.c", "kernels/norm.c", "kernels/attention.c", "kernels/mamba.c", "kernels/elementwise.c"]
+      "sources": ["kernels/matmul.c", "kernels/quant.c", "kernels/qdot.c", "kernels/norm.c", "kernels/attention.c", "kernels/mamba.c", "kernels/elementwise.c"]
     },
     {
       "target_name": "jamba_native",

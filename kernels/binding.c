@@ -73,7 +73,7 @@ static size_t row_bytes(int64_t dt, int64_t cols) {
   return (size_t)(cols / qk * by);
 }
 
-/* matmul(y, x, w: Uint8Array, dtype, rows, cols, T, bias | null) */
+/* matmul(y, x, w: Uint8Array, dtype, rows, cols, T, bias | null[, qdot]) — qdot 1: int8 activations */
 static napi_value op_matmul(napi_env env, napi_callback_info info) {
   args_t A; if (!get_args(env, info, &A, 8, "matmul")) return NULL;
   size_t ny, nx, nw, nb;
@@ -88,7 +88,10 @@ static napi_value op_matmul(napi_env env, napi_callback_info info) {
   REQUIRE((size_t)rows * rb <= nw, "matmul: weight has %zu bytes, need %lld rows x %lld cols", nw, (long long)rows, (long long)cols);
   REQUIRE((size_t)(T * cols) <= nx && (size_t)(T * rows) <= ny, "matmul: x or y shorter than T x cols / T x rows");
   REQUIRE(!bias || (size_t)rows <= nb, "matmul: bias shorter than rows");
-  jt_matmul_args m = { y, rows, x, cols, w, (int64_t)rb, (int)dt, rows, cols, T, bias };
+  int64_t qdot = A.argc > 8 ? num(&A, 8) : 0;
+  if (A.bad) return NULL;
+  jt_matmul_args m = { .y = y, .ldy = rows, .x = x, .ldx = cols, .w = w, .ldw = (int64_t)rb, .dtype = (int)dt,
+                       .rows = rows, .cols = cols, .T = T, .bias = bias, .qdot = qdot != 0 };
   K->matmul(&m);
   return NULL;
 }

@@ -47,6 +47,9 @@ typedef struct {
   const uint8_t *w; int64_t ldw; int dtype;
   int64_t rows, cols, T;
   const float *bias; /* NULL: none */
+  int qdot;          /* quantised weights: 1 = int8 activations (qdot.c), 0 = decode to float32 (quant.c) */
+  /* set by jt_quantize_act (qdot.c): int8 rows ldxq apart, a scale per qa_block values, Σq per 16 */
+  const int8_t *xq; int64_t ldxq; const float *xd; const int32_t *xs; int64_t qa_block;
 } jt_matmul_args;
 
 /* out[t] = w ⊙ x[t]·(mean(x[t]²) + eps)^-½, rows `stride` apart in x and out. */

@@ -67,6 +67,8 @@ static void block_bf16(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t 
 typedef void (*jt_block_fn)(const jt_matmul_args *, int64_t, int64_t, int64_t, int64_t);
 jt_block_fn JT_FN(jt_qblock_fn)(int dtype);                                     /* quant.c */
 void JT_FN(jt_dequant_row)(float *out, const uint8_t *src, int64_t n, int dtype); /* quant.c */
+jt_block_fn JT_FN(jt_iblock_fn)(int dtype);                                     /* qdot.c */
+void JT_FN(jt_quantize_act)(jt_matmul_args *a);                                 /* qdot.c */
 
 typedef struct {
   const jt_matmul_args *a;
@@ -89,6 +91,11 @@ static void mm_task(void *p, int64_t begin, int64_t end) {
     b.x = a->x + t0 * a->ldx;
     b.w = a->w + o0 * a->ldw;
     b.bias = a->bias ? a->bias + o0 : NULL;
+    if (a->xq) {
+      b.xq = a->xq + t0 * a->ldxq;
+      b.xd = a->xd + t0 * (a->cols / a->qa_block);
+      b.xs = a->xs + t0 * (a->cols / 16);
+    }
     if (t1 - t0 >= PACK_MIN_T && a->dtype <= JT_BF16 && misaligned(b.w, a->ldw)) {
       const int64_t ld = (a->ldw + 63) & ~(int64_t)63;
       uint8_t *ws = (uint8_t *)jt_scratch(1, (size_t)((o1 - o0) * ld));
@@ -110,7 +117,11 @@ void JT_FN(jt_matmul)(const jt_matmul_args *a) {
   if (a->rows <= 0 || a->T <= 0) return;
   mm_ctx c;
   jt_matmul_args packed;
-  if (a->T >= PACK_MIN_T && misaligned(a->x, a->ldx * 4)) {
+  if (a->qdot && a->dtype > JT_BF16) { /* int8 activations, quantised once here for every task */
+    packed = *a;
+    JT_FN(jt_quantize_act)(&packed);
+    a = &packed;
+  } else if (a->T >= PACK_MIN_T && misaligned(a->x, a->ldx * 4)) {
     const int64_t ld = (a->cols + 15) & ~(int64_t)15;
     float *xs = (float *)jt_scratch(0, (size_t)(a->T * ld) * 4);
     for (int64_t t = 0; t < a->T; t++) memcpy(xs + t * ld, a->x + t * a->ldx, (size_t)a->cols * 4);
@@ -121,7 +132,7 @@ void JT_FN(jt_matmul)(const jt_matmul_args *a) {
   }
   c.a = a;
   c.blk = a->dtype == JT_F16 ? block_f16 : a->dtype == JT_BF16 ? block_bf16 : a->dtype == JT_F32 ? block_f32
-        : JT_FN(jt_qblock_fn)(a->dtype);
+        : a->xq ? JT_FN(jt_iblock_fn)(a->dtype) : JT_FN(jt_qblock_fn)(a->dtype);
   if (!c.blk) return;
   const int64_t want = 4 * jt_pool_threads();
   c.tok_block = TOK_BLOCK;

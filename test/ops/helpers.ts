@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { f32ToBf16, f32ToF16, type DType } from '../../src/tensor/dtype.js';
 import { makeWeight, type Weight } from '../../src/tensor/weight.js';
-import { loadNativeBackend, nativeLoadError, type NativeBackend } from '../../src/backends/native/index.js';
+import { loadNativeBackend, nativeLoadError, NativeBackend } from '../../src/backends/native/index.js';
+import { loadAddon } from '../../src/backends/native/addon.js';
+import type { QuantDot } from '../../src/tensor/quant/act.js';
 
 /** Deterministic xorshift32 → uniform [0, 1). */
 export function rng(seed: number): () => number {
@@ -46,11 +48,18 @@ export function randWeight(r: () => number, dtype: DType, rows: number, cols: nu
 }
 
 let native: NativeBackend | null | undefined;
+const byQuantDot = new Map<QuantDot, NativeBackend>();
 
-/** The native backend on 2 threads, or null (then `skipReason` says why). */
-export function nativeBackend(): NativeBackend | null {
+/**
+ * The native backend on 2 threads, or null (then `skipReason` says why); with `quantDot`, one that
+ * uses that quantised-matmul scheme whatever $JAMBA_QUANT_DOT says (ISA and threads are process-wide).
+ */
+export function nativeBackend(quantDot?: QuantDot): NativeBackend | null {
   if (native === undefined) native = loadNativeBackend(2);
-  return native;
+  if (!native || quantDot === undefined) return native;
+  let b = byQuantDot.get(quantDot);
+  if (!b) byQuantDot.set(quantDot, b = new NativeBackend(loadAddon()!, { threads: 2, quantDot }));
+  return b;
 }
 
 /** Why native tests skip here, or false when they run; with JAMBA_REQUIRE_NATIVE=1 (CI) a missing addon throws. */
@@ -74,12 +83,12 @@ export function isas(): string[] {
 }
 
 /** Runs fn once per available instruction set with the backend configured for it (2 threads). */
-export function forEachIsa(fn: (b: NativeBackend, isa: string) => void): void {
-  const b = nativeBackend()!;
+export function forEachIsa(fn: (b: NativeBackend, isa: string) => void, quantDot?: QuantDot): void {
+  const b = nativeBackend()!, use = nativeBackend(quantDot)!;
   try {
     for (const isa of isas()) {
       b.configure({ threads: 2, isa });
-      fn(b, isa);
+      fn(use, isa);
     }
   } finally {
     b.configure({ threads: 2 });

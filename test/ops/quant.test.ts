@@ -1,8 +1,12 @@
 /**
  * Native matmul and embed on llama.cpp block-quantised weights (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K,
- * Q5_K, Q6_K) read in their stored bytes: against the reference backend (decodeRow + float64 dot), and
- * bit for bit against the native float32 matmul of the decoded weights (the quantised kernels decode
- * exactly as the TS reference does and then run the same canonical dot), on every instruction set.
+ * Q5_K, Q6_K) read in their stored bytes, on every instruction set, in both schemes:
+ * - 'exact': against the reference backend (decodeRow + float64 dot), and bit for bit against the
+ *   native float32 matmul of the decoded weights (the kernels decode exactly as the TS reference does
+ *   and then run the same canonical dot);
+ * - 'int8' (llama.cpp's, the default): activations quantised to int8 blocks (tensor/quant/act.ts,
+ *   kernels/qdot.c) — against the reference's int8 path, and the reference's int8 path against exact
+ *   within the bound that activation rounding allows.
  */
 import { test } from 'node:test';
 import { RefBackend } from '../../src/backends/ref/index.js';
@@ -12,7 +16,8 @@ import { quantizeRows } from '../../src/tensor/quant/index.js';
 import { f32Weight, makeWeight, type Weight } from '../../src/tensor/weight.js';
 import { assertBitEqual, assertClose, forEachIsa, rand, rng, skipReason } from './helpers.js';
 
-const ref = new RefBackend();
+const ref = new RefBackend({ quantDot: 'exact' });
+const refInt8 = new RefBackend({ quantDot: 'int8' });
 const SMALL: DType[] = ['q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1'];
 const K: DType[] = ['q4_k', 'q5_k', 'q6_k'];
 
@@ -21,7 +26,19 @@ function qWeight(r: () => number, dtype: DType, rows: number, cols: number): Wei
   return makeWeight(`${dtype}_${rows}x${cols}`, dtype, [rows, cols], quantizeRows(dtype, vals, cols));
 }
 
-test('native quantised matmul matches the reference and the f32 matmul of the decoded weights', { skip: skipReason() }, () => {
+/** Σ_i |x_i·w_i| per output: the scale a dot's rounding error is judged against. */
+function magnitudes(x: Float32Array, wf: Float32Array, bias: Float32Array | null, T: number, rows: number, cols: number): Float64Array {
+  const mag = new Float64Array(T * rows);
+  for (let t = 0; t < T; t++)
+    for (let o = 0; o < rows; o++) {
+      let s = bias ? Math.abs(bias[o]!) : 0;
+      for (let i = 0; i < cols; i++) s += Math.abs(x[t * cols + i]! * wf[o * cols + i]!);
+      mag[t * rows + o] = s;
+    }
+  return mag;
+}
+
+test('exact scheme: native quantised matmul matches the reference and the f32 matmul of the decoded weights', { skip: skipReason() }, () => {
   const r = rng(40);
   forEachIsa((nb, isa) => {
     for (const dtype of [...SMALL, ...K]) {
@@ -38,23 +55,64 @@ test('native quantised matmul matches the reference and the f32 matmul of the de
           nb.matmul(viaF32, x, f32Weight('decoded', [rows, cols], wf), T, bias);
           const what = `${isa} ${dtype} [${rows}x${cols}] T=${T}`;
           assertBitEqual(got, viaF32, `${what} vs decoded f32`);
-          const mag = new Float64Array(T * rows);
-          for (let t = 0; t < T; t++)
-            for (let o = 0; o < rows; o++) {
-              let s = bias ? Math.abs(bias[o]!) : 0;
-              for (let i = 0; i < cols; i++) s += Math.abs(x[t * cols + i]! * wf[o * cols + i]!);
-              mag[t * rows + o] = s;
-            }
-          assertClose(got, want, what, 1e-5, mag);
+          assertClose(got, want, what, 1e-5, magnitudes(x, wf, bias, T, rows, cols));
         }
     }
-  });
+  }, 'exact');
 });
 
-test('native quantised matmul is batch-invariant', { skip: skipReason() }, () => {
+test('int8 scheme: native quantised matmul matches the reference int8 path on every type and ISA', { skip: skipReason() }, () => {
+  const r = rng(43);
+  forEachIsa((nb, isa) => {
+    for (const dtype of [...SMALL, ...K]) {
+      const colsList = SMALL.includes(dtype) ? [32, 96, 544] : [256, 768];
+      for (const cols of colsList)
+        for (const [rows, T] of [[1, 1], [5, 3], [19, 17], [7, 33]] as [number, number][]) {
+          const w = qWeight(r, dtype, rows, cols);
+          const x = rand(r, T * cols);
+          if (T === 17) x.fill(0, 0, cols); // an all-zero token: scale 0, no division by zero
+          const bias = T === 3 ? rand(r, rows) : null;
+          const want = new Float32Array(T * rows), got = new Float32Array(T * rows);
+          refInt8.matmul(want, x, w, T, bias);
+          nb.matmul(got, x, w, T, bias);
+          assertClose(got, want, `int8 ${isa} ${dtype} [${rows}x${cols}] T=${T}`, 1e-5, magnitudes(x, toF32(w), bias, T, rows, cols));
+        }
+    }
+  }, 'int8');
+});
+
+test('int8 scheme: the reference int8 path stays within activation rounding of the exact product', () => {
+  const r = rng(44);
+  for (const dtype of [...SMALL, ...K]) {
+    const cols = 512, rows = 6, T = 4, block = K.includes(dtype) ? 256 : 32;
+    const w = qWeight(r, dtype, rows, cols), wf = toF32(w);
+    const x = rand(r, T * cols, -2, 2);
+    const exact = new Float32Array(T * rows), int8 = new Float32Array(T * rows);
+    ref.matmul(exact, x, w, T);
+    refInt8.matmul(int8, x, w, T);
+    let differs = false;
+    for (let t = 0; t < T; t++)
+      for (let o = 0; o < rows; o++) {
+        // |x_i − x̂_i| ≤ d/2 = amax/254 per block, so |Δ| ≤ Σ_i |w_i|·amax_b/254 (+ float32 slack)
+        let bound = 0;
+        for (let b = 0; b < cols; b += block) {
+          let amax = 0, sw = 0;
+          for (let i = b; i < b + block; i++) { amax = Math.max(amax, Math.abs(x[t * cols + i]!)); sw += Math.abs(wf[o * cols + i]!); }
+          bound += sw * amax / 254;
+        }
+        const delta = Math.abs(int8[t * rows + o]! - exact[t * rows + o]!);
+        if (delta > 0) differs = true;
+        if (delta > bound * 1.001 + 1e-5) throw new Error(`${dtype} t=${t} o=${o}: int8 − exact = ${delta} > bound ${bound}`);
+      }
+    if (!differs) throw new Error(`${dtype}: int8 and exact agree exactly — activations were not quantised`);
+  }
+});
+
+for (const scheme of ['exact', 'int8'] as const)
+test(`${scheme} scheme: native quantised matmul is batch-invariant`, { skip: skipReason() }, () => {
   const r = rng(41);
   forEachIsa((nb, isa) => {
-    for (const dtype of ['q8_0', 'q4_k', 'q6_k'] as DType[]) {
+    for (const dtype of ['q8_0', 'q4_1', 'q5_0', 'q4_k', 'q5_k', 'q6_k'] as DType[]) {
       const rows = 13, cols = 512, T = 9;
       const w = qWeight(r, dtype, rows, cols), x = rand(r, T * cols);
       const full = new Float32Array(T * rows);
@@ -62,10 +120,10 @@ test('native quantised matmul is batch-invariant', { skip: skipReason() }, () =>
       for (let t = 0; t < T; t++) {
         const one = new Float32Array(rows);
         nb.matmul(one, x.subarray(t * cols, (t + 1) * cols), w, 1);
-        assertBitEqual(one, full.subarray(t * rows, (t + 1) * rows), `${isa} ${dtype} row ${t}`);
+        assertBitEqual(one, full.subarray(t * rows, (t + 1) * rows), `${scheme} ${isa} ${dtype} row ${t}`);
       }
     }
-  });
+  }, scheme);
 });
 
 test('native embed decodes quantised tables exactly', { skip: skipReason() }, () => {

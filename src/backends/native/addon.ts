@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Functions exported by kernels/binding.c; argument order as documented there. */
 export interface NativeAddon {
-  matmul(y: Float32Array, x: Float32Array, w: Uint8Array, dtype: number, rows: number, cols: number, T: number, bias: Float32Array | null): void;
+  matmul(y: Float32Array, x: Float32Array, w: Uint8Array, dtype: number, rows: number, cols: number, T: number, bias: Float32Array | null, qdot?: number): void;
   rmsNorm(out: Float32Array, x: Float32Array, w: Float32Array, T: number, n: number, eps: number, stride: number): void;
   embed(out: Float32Array, ids: Int32Array, table: Uint8Array, dtype: number, cols: number): void;
   gatedAct(out: Float32Array, gate: Float32Array, up: Float32Array, n: number, act: number): void;

@@ -13,6 +13,7 @@ import { RefBackend } from '../ref/index.js';
 import type { Weight } from '../../tensor/weight.js';
 import type { DType } from '../../tensor/dtype.js';
 import { loadAddon, type NativeAddon, type NativeInfo } from './addon.js';
+import { defaultQuantDot, type QuantDot } from '../../tensor/quant/act.js';
 
 export { nativeLoadError } from './addon.js';
 
@@ -27,14 +28,19 @@ export interface NativeOptions {
   threads?: number;
   /** Force an instruction set: 'generic' | 'avx2' | 'avx512' (default: the best this CPU runs, or $JAMBA_ISA). */
   isa?: string;
+  /** Quantised weights: 'int8' activations as llama.cpp (default, or $JAMBA_QUANT_DOT), or 'exact' float32. */
+  quantDot?: QuantDot;
 }
 
 export class NativeBackend implements Backend {
   readonly name = 'native';
   /** Reference ops for weight types without a native kernel yet. */
-  private readonly fallback = new RefBackend();
+  private readonly fallback: RefBackend;
+  readonly quantDot: QuantDot;
 
   constructor(private readonly addon: NativeAddon, opts: NativeOptions = {}) {
+    this.quantDot = opts.quantDot ?? defaultQuantDot();
+    this.fallback = new RefBackend({ quantDot: this.quantDot });
     this.configure(opts);
   }
 
@@ -64,7 +70,7 @@ export class NativeBackend implements Backend {
     const code = DTYPE_CODE[w.dtype];
     if (code === undefined) return this.fallback.matmul(y, x, w, T, bias);
     const [rows, cols] = w.shape as [number, number];
-    this.addon.matmul(y, x, w.data, code, rows, cols, T, bias ?? null);
+    this.addon.matmul(y, x, w.data, code, rows, cols, T, bias ?? null, this.quantDot === 'int8' ? 1 : 0);
   }
 
   rmsNorm(out: Float32Array, x: Float32Array, w: Float32Array, T: number, n: number, eps: number, stride = n): void {

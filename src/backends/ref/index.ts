@@ -6,15 +6,28 @@ import type { Act, AttentionArgs, Backend, ConvArgs, ScanArgs } from '../backend
 import type { Weight } from '../../tensor/weight.js';
 import { decodeRow } from '../../tensor/dequant.js';
 import { activation, softplus } from './activations.js';
+import { isQuantized } from '../../tensor/quant/index.js';
+import { actBlock, defaultQuantDot, quantizeActivations, type QuantDot } from '../../tensor/quant/act.js';
+
+export interface RefOptions {
+  /** Quantised weights: 'int8' quantises activations as llama.cpp does (default), 'exact' does not. */
+  quantDot?: QuantDot;
+}
 
 export class RefBackend implements Backend {
   readonly name = 'ref';
+  readonly quantDot: QuantDot;
   private row = new Float32Array(0);
+
+  constructor(opts: RefOptions = {}) {
+    this.quantDot = opts.quantDot ?? defaultQuantDot();
+  }
 
   matmul(y: Float32Array, x: Float32Array, w: Weight, T: number, bias?: Float32Array | null): void {
     const [out, inp] = w.shape as [number, number];
     if (this.row.length < inp) this.row = new Float32Array(inp);
     const row = this.row;
+    if (this.quantDot === 'int8' && isQuantized(w.dtype)) return this.matmulInt8(y, x, w, T, bias, out, inp);
     for (let o = 0; o < out; o++) {
       decodeRow(w, o, row);
       const b = bias ? bias[o]! : 0;
@@ -22,6 +35,29 @@ export class RefBackend implements Backend {
         let s = 0;
         const xo = t * inp;
         for (let i = 0; i < inp; i++) s += x[xo + i]! * row[i]!;
+        y[t * out + o] = s + b;
+      }
+    }
+  }
+
+  /** Σ_blocks d_x·Σ_i w_i·q_i: the stored weights against the int8 activations (tensor/quant/act.ts). */
+  private matmulInt8(y: Float32Array, x: Float32Array, w: Weight, T: number, bias: Float32Array | null | undefined,
+    out: number, inp: number): void {
+    const block = actBlock(w.dtype), nb = inp / block;
+    const q = new Int8Array(T * inp), d = new Float32Array(T * nb);
+    for (let t = 0; t < T; t++) quantizeActivations(x, t * inp, inp, block, q, t * inp, d, t * nb);
+    const row = this.row;
+    for (let o = 0; o < out; o++) {
+      decodeRow(w, o, row);
+      const b = bias ? bias[o]! : 0;
+      for (let t = 0; t < T; t++) {
+        let s = 0;
+        for (let k = 0; k < nb; k++) {
+          let sb = 0;
+          const qo = t * inp + k * block;
+          for (let i = 0; i < block; i++) sb += row[k * block + i]! * q[qo + i]!;
+          s += d[t * nb + k]! * sb;
+        }
         y[t * out + o] = s + b;
       }
     }

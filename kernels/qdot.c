@@ -1,0 +1,433 @@
+/*
+ * qdot.c — matmul on block-quantised weights with int8 activations, llama.cpp's CPU scheme: each
+ * token's x is quantised once per matmul to int8 blocks (jt_quantize_act), and every weight block
+ * meets it in integer dot products (pmaddubsw/pmaddwd on AVX2 and AVX-512 builds), scaled to float once
+ * per block (32-value types) or once per 256-value super-block (K types). Four to eight times less
+ * work per weight than decoding to float32, which is what makes quantised decode memory-bound.
+ *
+ * Activation blocks (the TS mirror is src/tensor/quant/act.ts, and must stay bit-identical):
+ *   blocks of QA = 32 values (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1) or 256 (Q4_K, Q5_K, Q6_K);
+ *   amax = max|x|, d = amax/127, id = 127/amax (32-blocks) or 1/d (256), 0 where d = 0,
+ *   q = clamp(round-half-even(x·id), ±127), all in float32;
+ *   stored: q, d per block (rounded to fp16 for 32-blocks, as llama.cpp's Q8_0 activations are), and Σq per 16 values (the K types' mins and Q6_K's −32 offset need it)
+ *   and per 32 (Q4_1 and Q5_1 mins).
+ * Result: y[t, o] = Σ_blocks (block scales)·(integer dot) — mathematically Σ_i w_i·(d·q_i), the dot of
+ * the exactly decoded weights with the dequantised activations (what the reference backend computes);
+ * only float32 rounding of the per-block scaling differs. Each (row, token) dot runs the same sequence
+ * whatever the tile, T or thread split, so results stay batch-invariant.
+ */
+#include "tile.h"
+
+#define SUMS_PER(QA) ((QA) / 16)
+
+static inline float h16(const uint8_t *p) { return jt_h2f((uint16_t)(p[0] | p[1] << 8)); }
+
+static inline void scale_min_k4(int j, const uint8_t *s, int *sc, int *m) {
+  if (j < 4) { *sc = s[j] & 63; *m = s[j + 4] & 63; }
+  else { *sc = (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4); *m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4); }
+}
+
+/* ---- activation quantisation (scalar, exact, shared by every ISA) ---- */
+
+/* float → IEEE half, round to nearest even (F16C's conversion where the ISA has it) */
+static inline uint16_t f2h(float f) {
+#if defined(__F16C__)
+  return (uint16_t)_cvtss_sh(f, 0);
+#else
+  uint32_t x; memcpy(&x, &f, 4);
+  const uint32_t sign = (x >> 16) & 0x8000, ax = x & 0x7fffffffu;
+  if (ax >= 0x7f800000u) return (uint16_t)(sign | 0x7c00 | (ax > 0x7f800000u ? 0x200 : 0));
+  if (ax >= 0x477ff000u) return (uint16_t)(sign | 0x7c00); /* ≥ 65520 rounds to infinity */
+  if (ax < 0x38800000u) { /* below 2^-14: a half subnormal, m·2^-24 */
+    float v; memcpy(&v, &ax, 4);
+    return (uint16_t)(sign | (uint32_t)rintf(v * 16777216.0f));
+  }
+  uint32_t h = (((ax >> 23) - 112) << 10) | ((ax & 0x7fffff) >> 13);
+  const uint32_t rem = ax & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) h++;
+  return (uint16_t)(sign | h);
+#endif
+}
+
+static void quant_rows(void *p, int64_t begin, int64_t end) {
+  const jt_matmul_args *a = (const jt_matmul_args *)p;
+  const int64_t QA = a->qa_block, nb = a->cols / QA;
+  for (int64_t t = begin; t < end; t++) {
+    const float *x = a->x + t * a->ldx;
+    int8_t *q = (int8_t *)a->xq + t * a->ldxq;
+    float *d = (float *)a->xd + t * nb;
+    int32_t *s = (int32_t *)a->xs + t * (a->cols / 16);
+    for (int64_t b = 0; b < nb; b++) {
+      float amax = 0.0f;
+      for (int64_t i = 0; i < QA; i++) { float v = fabsf(x[b * QA + i]); amax = v > amax ? v : amax; }
+      /* 32-blocks take llama.cpp's x86 id = 127/amax, 256-blocks its Q8_K 1/d (same magnitudes) */
+      const float db = amax / 127.0f, id = db == 0.0f ? 0.0f : QA == 32 ? 127.0f / amax : 1.0f / db;
+      d[b] = QA == 32 ? jt_h2f(f2h(db)) : db; /* 32-blocks keep an fp16 scale, as llama.cpp's Q8_0 does */
+      for (int64_t i = 0; i < QA; i++) {
+        float v = rintf(x[b * QA + i] * id); /* default rounding mode: half to even */
+        v = v > 127.0f ? 127.0f : v < -127.0f ? -127.0f : v;
+        q[b * QA + i] = (int8_t)v;
+      }
+    }
+    for (int64_t j = 0; j < a->cols / 16; j++) {
+      int32_t acc = 0;
+      for (int i = 0; i < 16; i++) acc += q[16 * j + i];
+      s[j] = acc;
+    }
+  }
+}
+
+#define IRT 4 /* rows per tile */
+#define ITT 4 /* tokens per tile */
+
+#if JT_ISA >= JT_ISA_AVX2
+#include <immintrin.h>
+typedef __m256i v8i;
+static inline v8i ld32(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
+static inline v8i nib_lo(v8i v) { return _mm256_and_si256(v, _mm256_set1_epi8(0x0f)); }
+static inline v8i nib_hi(v8i v) { return _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0f)); }
+/* 16 bytes → their low nibbles then their high nibbles (the 32 values of a Q4_0/Q4_1/Q5 block) */
+static inline v8i nib16(const uint8_t *p) {
+  __m128i v = _mm_loadu_si128((const __m128i *)p);
+  __m128i lo = _mm_and_si128(v, _mm_set1_epi8(0x0f)), hi = _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0f));
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+}
+/* byte j = 0x10 where bit j of qh is set (Q5_0/Q5_1's fifth bit) */
+static inline v8i bit5(uint32_t qh) {
+  const v8i shuf = _mm256_set_epi64x(0x0303030303030303LL, 0x0202020202020202LL, 0x0101010101010101LL, 0);
+  v8i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32((int)qh), shuf);
+  const v8i bits = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+  v8i on = _mm256_cmpeq_epi8(_mm256_and_si256(bytes, bits), bits);
+  return _mm256_and_si256(on, _mm256_set1_epi8(0x10));
+}
+/* Σ u·x over 32 bytes as 8 int32 lanes (lane l = values 4l..4l+3); u unsigned ≤ 128, x signed */
+static inline v8i dot_u(v8i u, v8i x) { return _mm256_madd_epi16(_mm256_maddubs_epi16(u, x), _mm256_set1_epi16(1)); }
+/* the same with a signed w (sign moved onto x) */
+static inline v8i dot_s(v8i w, v8i x) { return dot_u(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w)); }
+/* Σ over 32 values with int16 scales per lane pair group: (u·x pairs)·sc → 8 int32 lanes */
+static inline v8i dot_sc(v8i u, v8i x, v8i sc16) { return _mm256_madd_epi16(_mm256_maddubs_epi16(u, x), sc16); }
+static inline int32_t hsum_i(v8i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+static inline float hsum_f(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+/* The dots run on WB-byte vectors: AVX-512 pairs two 32-value halves (unpacked as above) into one. */
+#if JT_ISA == JT_ISA_AVX512
+#define WB 64
+typedef __m512i vw;
+typedef __m512 vwf;
+static inline vw wpair(v8i a, v8i b) { return _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1); }
+static inline vw wld(const void *p) { return _mm512_loadu_si512(p); }
+static inline vw wdot_u(vw u, vw x) { return _mm512_madd_epi16(_mm512_maddubs_epi16(u, x), _mm512_set1_epi16(1)); }
+static inline vw wdot_s(vw w, vw x) {
+  const __mmask64 neg = _mm512_movepi8_mask(w);
+  return wdot_u(_mm512_abs_epi8(w), _mm512_mask_sub_epi8(x, neg, _mm512_setzero_si512(), x));
+}
+static inline vw wdot_sc(vw u, vw x, vw sc) { return _mm512_madd_epi16(_mm512_maddubs_epi16(u, x), sc); }
+static inline vw wadd(vw a, vw b) { return _mm512_add_epi32(a, b); }
+static inline vw wzero(void) { return _mm512_setzero_si512(); }
+static inline int32_t whsum_i(vw v) { return _mm512_reduce_add_epi32(v); }
+static inline vwf wfzero(void) { return _mm512_setzero_ps(); }
+static inline vwf wfscale(float a, float b) { return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(a)), _mm256_set1_ps(b), 1); }
+static inline vwf wfma_i(vw i, vwf s, vwf acc) { return _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), s, acc); }
+static inline float whsum_f(vwf v) { return hsum_f(_mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1))); }
+#else
+#define WB 32
+typedef v8i vw;
+typedef __m256 vwf;
+static inline vw wpair(v8i a, v8i b) { (void)b; return a; }
+static inline vw wld(const void *p) { return ld32(p); }
+static inline vw wdot_u(vw u, vw x) { return dot_u(u, x); }
+static inline vw wdot_s(vw w, vw x) { return dot_s(w, x); }
+static inline vw wdot_sc(vw u, vw x, vw sc) { return dot_sc(u, x, sc); }
+static inline vw wadd(vw a, vw b) { return _mm256_add_epi32(a, b); }
+static inline vw wzero(void) { return _mm256_setzero_si256(); }
+static inline int32_t whsum_i(vw v) { return hsum_i(v); }
+static inline vwf wfzero(void) { return _mm256_setzero_ps(); }
+static inline vwf wfscale(float a, float b) { (void)b; return _mm256_set1_ps(a); }
+static inline vwf wfma_i(vw i, vwf s, vwf acc) { return _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), s, acc); }
+static inline float whsum_f(vwf v) { return hsum_f(v); }
+#endif
+#define WP (WB / 32) /* 32-value halves per wide vector */
+#endif
+
+/* Tile of NR rows × NT tokens: y = Σ over blocks, float32 per (row, token) in block order. */
+static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a, int64_t o, int64_t t,
+                                                         const int NR, const int NT, const int dtype) {
+  const int QA = dtype >= JT_Q4_K ? 256 : 32;
+  const int BY = dtype == JT_Q8_0 ? 34 : dtype == JT_Q4_0 ? 18 : dtype == JT_Q4_1 ? 20 : dtype == JT_Q5_0 ? 22 :
+                 dtype == JT_Q5_1 ? 24 : dtype == JT_Q4_K ? 144 : dtype == JT_Q5_K ? 176 : 210;
+  const int64_t nb = a->cols / QA, ns = a->cols / 16;
+  const uint8_t *w[IRT];
+  const int8_t *xq[ITT];
+  const float *xd[ITT];
+  const int32_t *xs[ITT];
+  float acc[ITT][IRT];
+  for (int r = 0; r < NR; r++) w[r] = a->w + (o + r) * a->ldw;
+  for (int k = 0; k < NT; k++) {
+    xq[k] = a->xq + (t + k) * a->ldxq;
+    xd[k] = a->xd + (t + k) * nb;
+    xs[k] = a->xs + (t + k) * ns;
+    for (int r = 0; r < NR; r++) acc[k][r] = 0.0f;
+  }
+  if (NT == 1) /* decode: ask for the next tile's rows now (see quant.c) */
+    for (int64_t off = 0; off < NR * a->ldw; off += 64) __builtin_prefetch(a->w + (o + NR) * a->ldw + off);
+#if JT_ISA >= JT_ISA_AVX2
+  if (QA == 32) {
+    vwf vacc[ITT][IRT];
+    for (int k = 0; k < NT; k++)
+      for (int r = 0; r < NR; r++) vacc[k][r] = wfzero();
+    for (int64_t b = 0; b < nb; b += WP) {
+      const int two = WP == 2 && b + 1 < nb; /* a lone last block rides in the low half, the high half zero */
+      for (int r = 0; r < NR; r++) {
+        v8i h[2] = { _mm256_setzero_si256(), _mm256_setzero_si256() };
+        float dw[2] = { 0.0f, 0.0f }, mw[2] = { 0.0f, 0.0f };
+        for (int p = 0; p < 1 + two; p++) {
+          const uint8_t *blk = w[r] + (b + p) * BY;
+          dw[p] = h16(blk);
+          switch (dtype) {
+          case JT_Q8_0: h[p] = ld32(blk + 2); break;
+          case JT_Q4_0: h[p] = _mm256_sub_epi8(nib16(blk + 2), _mm256_set1_epi8(8)); break;
+          case JT_Q4_1: h[p] = nib16(blk + 4); mw[p] = h16(blk + 2); break;
+          case JT_Q5_0: {
+            uint32_t qh; memcpy(&qh, blk + 2, 4);
+            h[p] = _mm256_sub_epi8(_mm256_or_si256(nib16(blk + 6), bit5(qh)), _mm256_set1_epi8(16));
+            break;
+          }
+          default: { /* Q5_1 */
+            uint32_t qh; memcpy(&qh, blk + 4, 4);
+            h[p] = _mm256_or_si256(nib16(blk + 8), bit5(qh)); mw[p] = h16(blk + 2);
+          }
+          }
+        }
+        const vw wv = wpair(h[0], h[1]);
+        for (int k = 0; k < NT; k++) {
+          const int8_t *xb = xq[k] + b * 32;
+          const vw xv = two || WP == 1 ? wld(xb) : wpair(ld32(xb), _mm256_setzero_si256());
+          const float dx0 = xd[k][b], dx1 = two ? xd[k][b + 1] : 0.0f;
+          const vwf sc = wfscale(dw[0] * dx0, dw[1] * dx1);
+          if (dtype == JT_Q4_1 || dtype == JT_Q5_1) {
+            vacc[k][r] = wfma_i(wdot_u(wv, xv), sc, vacc[k][r]);
+            acc[k][r] += (mw[0] * dx0) * (float)(xs[k][2 * b] + xs[k][2 * b + 1]);
+            if (two) acc[k][r] += (mw[1] * dx1) * (float)(xs[k][2 * b + 2] + xs[k][2 * b + 3]);
+          } else {
+            vacc[k][r] = wfma_i(wdot_s(wv, xv), sc, vacc[k][r]);
+          }
+        }
+      }
+    }
+    for (int k = 0; k < NT; k++)
+      for (int r = 0; r < NR; r++) acc[k][r] += whsum_f(vacc[k][r]);
+  } else {
+    for (int64_t b = 0; b < nb; b++) {
+      for (int r = 0; r < NR; r++) {
+        const uint8_t *blk = w[r] + b * BY;
+        v8i u[8], sc16[8];
+        int mins[8];
+        float dw, dm = 0.0f;
+        if (dtype == JT_Q6_K) {
+          dw = h16(blk + 208);
+          for (int h = 0; h < 2; h++) {
+            const v8i ql0 = ld32(blk + 64 * h), ql1 = ld32(blk + 64 * h + 32), qh = ld32(blk + 128 + 32 * h);
+            const v8i three = _mm256_set1_epi8(3);
+            u[4 * h + 0] = _mm256_or_si256(nib_lo(ql0), _mm256_slli_epi16(_mm256_and_si256(qh, three), 4));
+            u[4 * h + 1] = _mm256_or_si256(nib_lo(ql1), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), three), 4));
+            u[4 * h + 2] = _mm256_or_si256(nib_hi(ql0), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), three), 4));
+            u[4 * h + 3] = _mm256_or_si256(nib_hi(ql1), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), three), 4));
+          }
+          const int8_t *s8 = (const int8_t *)(blk + 192);
+          for (int j = 0; j < 8; j++)
+            sc16[j] = _mm256_set_m128i(_mm_set1_epi16(s8[2 * j + 1]), _mm_set1_epi16(s8[2 * j]));
+        } else {
+          dw = h16(blk); dm = h16(blk + 2);
+          const uint8_t *qs = blk + (dtype == JT_Q4_K ? 16 : 48);
+          const v8i qh = dtype == JT_Q5_K ? ld32(blk + 16) : _mm256_setzero_si256();
+          for (int k4 = 0; k4 < 4; k4++) {
+            const v8i v = ld32(qs + 32 * k4);
+            u[2 * k4] = nib_lo(v);
+            u[2 * k4 + 1] = nib_hi(v);
+            if (dtype == JT_Q5_K) {
+              const v8i one = _mm256_set1_epi8(1);
+              u[2 * k4] = _mm256_or_si256(u[2 * k4], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k4), one), 4));
+              u[2 * k4 + 1] = _mm256_or_si256(u[2 * k4 + 1], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k4 + 1), one), 4));
+            }
+          }
+          for (int j = 0; j < 8; j++) {
+            int sc, m;
+            scale_min_k4(j, blk + 4, &sc, &m);
+            sc16[j] = _mm256_set1_epi16((short)sc);
+            mins[j] = m;
+          }
+        }
+        vw uw[8 / WP], sw[8 / WP];
+        for (int j = 0; j < 8 / WP; j++) {
+          uw[j] = wpair(u[WP * j], u[WP * j + WP - 1]);
+          sw[j] = wpair(sc16[WP * j], sc16[WP * j + WP - 1]);
+        }
+        for (int k = 0; k < NT; k++) {
+          const int8_t *xb = xq[k] + b * 256;
+          const int32_t *sb = xs[k] + b * 16;
+          vw iacc = wzero();
+          for (int j = 0; j < 8 / WP; j++) iacc = wadd(iacc, wdot_sc(uw[j], wld(xb + WB * j), sw[j]));
+          int32_t isum = whsum_i(iacc), ioff = 0;
+          if (dtype == JT_Q6_K) {
+            const int8_t *s8 = (const int8_t *)(blk + 192);
+            for (int j = 0; j < 16; j++) ioff += s8[j] * sb[j];
+            isum -= 32 * ioff;
+            acc[k][r] += (dw * xd[k][b]) * (float)isum;
+          } else {
+            for (int j = 0; j < 8; j++) ioff += mins[j] * (sb[2 * j] + sb[2 * j + 1]);
+            acc[k][r] += (dw * xd[k][b]) * (float)isum - (dm * xd[k][b]) * (float)ioff;
+          }
+        }
+      }
+    }
+  }
+#else
+  /* portable: the same integer sums, value by value */
+  for (int64_t b = 0; b < nb; b++) {
+    for (int r = 0; r < NR; r++) {
+      const uint8_t *blk = w[r] + b * BY;
+      int16_t v[256];   /* integer weight values (Q6_K and K mins handled below) */
+      int16_t scl[16];  /* per 16 values: integer scale (K types) */
+      int mins[8] = {0};
+      float dw = h16(dtype == JT_Q6_K ? blk + 208 : blk), dm = 0.0f;
+      switch (dtype) {
+      case JT_Q8_0: for (int i = 0; i < 32; i++) v[i] = (int8_t)blk[2 + i]; break;
+      case JT_Q4_0: case JT_Q4_1: {
+        const uint8_t *qs = blk + (dtype == JT_Q4_0 ? 2 : 4);
+        const int off = dtype == JT_Q4_0 ? 8 : 0;
+        for (int i = 0; i < 16; i++) { v[i] = (qs[i] & 15) - off; v[i + 16] = (qs[i] >> 4) - off; }
+        if (dtype == JT_Q4_1) dm = h16(blk + 2);
+        break;
+      }
+      case JT_Q5_0: case JT_Q5_1: {
+        const int o5 = dtype == JT_Q5_0 ? 2 : 4, off = dtype == JT_Q5_0 ? 16 : 0;
+        uint32_t qh; memcpy(&qh, blk + o5, 4);
+        for (int i = 0; i < 16; i++) {
+          v[i] = ((blk[o5 + 4 + i] & 15) | (((qh >> i) & 1) << 4)) - off;
+          v[i + 16] = ((blk[o5 + 4 + i] >> 4) | (((qh >> (i + 16)) & 1) << 4)) - off;
+        }
+        if (dtype == JT_Q5_1) dm = h16(blk + 2);
+        break;
+      }
+      case JT_Q4_K: case JT_Q5_K: {
+        dm = h16(blk + 2);
+        const uint8_t *qs = blk + (dtype == JT_Q4_K ? 16 : 48);
+        for (int k4 = 0; k4 < 4; k4++)
+          for (int l = 0; l < 32; l++) {
+            v[64 * k4 + l] = qs[32 * k4 + l] & 15;
+            v[64 * k4 + 32 + l] = qs[32 * k4 + l] >> 4;
+            if (dtype == JT_Q5_K) {
+              v[64 * k4 + l] |= ((blk[16 + l] >> (2 * k4)) & 1) << 4;
+              v[64 * k4 + 32 + l] |= ((blk[16 + l] >> (2 * k4 + 1)) & 1) << 4;
+            }
+          }
+        for (int j = 0; j < 8; j++) {
+          int sc, m;
+          scale_min_k4(j, blk + 4, &sc, &m);
+          scl[2 * j] = scl[2 * j + 1] = (int16_t)sc;
+          mins[j] = m;
+        }
+        break;
+      }
+      default: /* Q6_K */
+        for (int h = 0; h < 2; h++)
+          for (int l = 0; l < 32; l++) {
+            const uint8_t *ql = blk + 64 * h, hb = blk[128 + 32 * h + l];
+            v[128 * h + l] = ((ql[l] & 15) | ((hb & 3) << 4)) - 32;
+            v[128 * h + l + 32] = ((ql[l + 32] & 15) | (((hb >> 2) & 3) << 4)) - 32;
+            v[128 * h + l + 64] = ((ql[l] >> 4) | (((hb >> 4) & 3) << 4)) - 32;
+            v[128 * h + l + 96] = ((ql[l + 32] >> 4) | (((hb >> 6) & 3) << 4)) - 32;
+          }
+        for (int j = 0; j < 16; j++) scl[j] = (int8_t)blk[192 + j];
+      }
+      for (int k = 0; k < NT; k++) {
+        const int8_t *xb = xq[k] + b * QA;
+        const float dx = xd[k][b];
+        if (QA == 32) {
+          int32_t isum = 0;
+          for (int i = 0; i < 32; i++) isum += v[i] * xb[i];
+          acc[k][r] += (dw * dx) * (float)isum;
+          if (dtype == JT_Q4_1 || dtype == JT_Q5_1) acc[k][r] += (dm * dx) * (float)(xs[k][2 * b] + xs[k][2 * b + 1]);
+        } else {
+          int32_t isum = 0, ioff = 0;
+          for (int j = 0; j < 16; j++) {
+            int32_t s = 0;
+            for (int i = 0; i < 16; i++) s += v[16 * j + i] * xb[16 * j + i];
+            isum += scl[j] * s;
+          }
+          if (dtype == JT_Q6_K) {
+            acc[k][r] += (dw * dx) * (float)isum;
+          } else {
+            for (int j = 0; j < 8; j++) ioff += mins[j] * (xs[k][b * 16 + 2 * j] + xs[k][b * 16 + 2 * j + 1]);
+            acc[k][r] += (dw * dx) * (float)isum - (dm * dx) * (float)ioff;
+          }
+        }
+      }
+    }
+  }
+#endif
+  for (int k = 0; k < NT; k++)
+    for (int r = 0; r < NR; r++)
+      a->y[(t + k) * a->ldy + o + r] = a->bias ? acc[k][r] + a->bias[o + r] : acc[k][r];
+}
+
+static inline __attribute__((always_inline)) void iblock(const jt_matmul_args *a, int64_t o0, int64_t o1,
+                                                          int64_t t0, int64_t t1, const int dtype) {
+  JT_BLOCK_LOOP(itile, IRT, ITT, a, o0, o1, t0, t1, dtype);
+}
+
+#define IBLOCK(name, DT) \
+  static void name(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t t0, int64_t t1) { iblock(a, o0, o1, t0, t1, DT); }
+IBLOCK(ib_q8_0, JT_Q8_0)
+IBLOCK(ib_q4_0, JT_Q4_0)
+IBLOCK(ib_q4_1, JT_Q4_1)
+IBLOCK(ib_q5_0, JT_Q5_0)
+IBLOCK(ib_q5_1, JT_Q5_1)
+IBLOCK(ib_q4_k, JT_Q4_K)
+IBLOCK(ib_q5_k, JT_Q5_K)
+IBLOCK(ib_q6_k, JT_Q6_K)
+
+typedef void (*jt_block_fn)(const jt_matmul_args *, int64_t, int64_t, int64_t, int64_t);
+
+/* the int8-activation block routine of a quantised type (NULL for plain types) */
+jt_block_fn JT_FN(jt_iblock_fn)(int dtype) {
+  switch (dtype) {
+  case JT_Q8_0: return ib_q8_0;
+  case JT_Q4_0: return ib_q4_0;
+  case JT_Q4_1: return ib_q4_1;
+  case JT_Q5_0: return ib_q5_0;
+  case JT_Q5_1: return ib_q5_1;
+  case JT_Q4_K: return ib_q4_k;
+  case JT_Q5_K: return ib_q5_k;
+  case JT_Q6_K: return ib_q6_k;
+  default: return NULL;
+  }
+}
+
+/*
+ * Quantises a->x (T rows) into the calling thread's scratch and points a->xq/xd/xs at it. The three
+ * arrays share one buffer: q rows padded to 64 bytes, then d (T × blocks), then Σq per 16 (T × cols/16).
+ */
+void JT_FN(jt_quantize_act)(jt_matmul_args *a) {
+  const int64_t QA = a->dtype >= JT_Q4_K ? 256 : 32;
+  const int64_t ldq = (a->cols + 63) & ~(int64_t)63, nb = a->cols / QA, ns = a->cols / 16;
+  const size_t qbytes = (size_t)(a->T * ldq), dbytes = (size_t)(a->T * nb) * 4, sbytes = (size_t)(a->T * ns) * 4;
+  uint8_t *buf = (uint8_t *)jt_scratch(0, qbytes + dbytes + sbytes + 64);
+  a->qa_block = QA;
+  a->xq = (const int8_t *)buf;
+  a->ldxq = ldq;
+  a->xd = (const float *)(buf + qbytes);
+  a->xs = (const int32_t *)(buf + qbytes + dbytes);
+  if (a->T >= 16) jt_parallel_for(a->T, 4, quant_rows, a);
+  else quant_rows(a, 0, a->T);
+}

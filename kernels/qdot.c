@@ -132,6 +132,12 @@ static inline vw wdot_s(vw w, vw x) {
   return wdot_u(_mm512_abs_epi8(w), _mm512_mask_sub_epi8(x, neg, _mm512_setzero_si512(), x));
 }
 static inline vw wdot_sc(vw u, vw x, vw sc) { return _mm512_madd_epi16(_mm512_maddubs_epi16(u, x), sc); }
+/* signed weights: |w| once per row, and w's signs moved onto each token's x */
+typedef __mmask64 wsg;
+static inline wsg wsigns(vw w) { return _mm512_movepi8_mask(w); }
+static inline vw wabs(vw w) { return _mm512_abs_epi8(w); }
+static inline vw wapply(vw x, wsg neg) { return _mm512_mask_sub_epi8(x, neg, _mm512_setzero_si512(), x); }
+static inline vwf wfmul(vwf a, vwf b) { return _mm512_mul_ps(a, b); }
 static inline vw wadd(vw a, vw b) { return _mm512_add_epi32(a, b); }
 static inline vw wzero(void) { return _mm512_setzero_si512(); }
 static inline int32_t whsum_i(vw v) { return _mm512_reduce_add_epi32(v); }
@@ -148,6 +154,11 @@ static inline vw wld(const void *p) { return ld32(p); }
 static inline vw wdot_u(vw u, vw x) { return dot_u(u, x); }
 static inline vw wdot_s(vw w, vw x) { return dot_s(w, x); }
 static inline vw wdot_sc(vw u, vw x, vw sc) { return dot_sc(u, x, sc); }
+typedef v8i wsg;
+static inline wsg wsigns(vw w) { return w; }
+static inline vw wabs(vw w) { return _mm256_abs_epi8(w); }
+static inline vw wapply(vw x, wsg w) { return _mm256_sign_epi8(x, w); }
+static inline vwf wfmul(vwf a, vwf b) { return _mm256_mul_ps(a, b); }
 static inline vw wadd(vw a, vw b) { return _mm256_add_epi32(a, b); }
 static inline vw wzero(void) { return _mm256_setzero_si256(); }
 static inline int32_t whsum_i(vw v) { return hsum_i(v); }
@@ -187,16 +198,22 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
       for (int r = 0; r < NR; r++) vacc[k][r] = wfzero();
     for (int64_t b = 0; b < nb; b += WP) {
       const int two = WP == 2 && b + 1 < nb; /* a lone last block rides in the low half, the high half zero */
+      const int asym = dtype == JT_Q4_1 || dtype == JT_Q5_1;
+      vw wv[IRT];   /* unsigned weights (Q4_1, Q5_1) or |w| (signed types) */
+      wsg sg[IRT];  /* the signed types' signs */
+      vwf dwv[IRT]; /* block scales, one per 32-value half */
+      float mw[IRT][2];
       for (int r = 0; r < NR; r++) {
         v8i h[2] = { _mm256_setzero_si256(), _mm256_setzero_si256() };
-        float dw[2] = { 0.0f, 0.0f }, mw[2] = { 0.0f, 0.0f };
+        float dw[2] = { 0.0f, 0.0f };
+        mw[r][0] = mw[r][1] = 0.0f;
         for (int p = 0; p < 1 + two; p++) {
           const uint8_t *blk = w[r] + (b + p) * BY;
           dw[p] = h16(blk);
           switch (dtype) {
           case JT_Q8_0: h[p] = ld32(blk + 2); break;
           case JT_Q4_0: h[p] = _mm256_sub_epi8(nib16(blk + 2), _mm256_set1_epi8(8)); break;
-          case JT_Q4_1: h[p] = nib16(blk + 4); mw[p] = h16(blk + 2); break;
+          case JT_Q4_1: h[p] = nib16(blk + 4); mw[r][p] = h16(blk + 2); break;
           case JT_Q5_0: {
             uint32_t qh; memcpy(&qh, blk + 2, 4);
             h[p] = _mm256_sub_epi8(_mm256_or_si256(nib16(blk + 6), bit5(qh)), _mm256_set1_epi8(16));
@@ -204,22 +221,28 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
           }
           default: { /* Q5_1 */
             uint32_t qh; memcpy(&qh, blk + 4, 4);
-            h[p] = _mm256_or_si256(nib16(blk + 8), bit5(qh)); mw[p] = h16(blk + 2);
+            h[p] = _mm256_or_si256(nib16(blk + 8), bit5(qh)); mw[r][p] = h16(blk + 2);
           }
           }
         }
-        const vw wv = wpair(h[0], h[1]);
-        for (int k = 0; k < NT; k++) {
-          const int8_t *xb = xq[k] + b * 32;
-          const vw xv = two || WP == 1 ? wld(xb) : wpair(ld32(xb), _mm256_setzero_si256());
-          const float dx0 = xd[k][b], dx1 = two ? xd[k][b + 1] : 0.0f;
-          const vwf sc = wfscale(dw[0] * dx0, dw[1] * dx1);
-          if (dtype == JT_Q4_1 || dtype == JT_Q5_1) {
-            vacc[k][r] = wfma_i(wdot_u(wv, xv), sc, vacc[k][r]);
-            acc[k][r] += (mw[0] * dx0) * (float)(xs[k][2 * b] + xs[k][2 * b + 1]);
-            if (two) acc[k][r] += (mw[1] * dx1) * (float)(xs[k][2 * b + 2] + xs[k][2 * b + 3]);
+        const vw pw = wpair(h[0], h[1]);
+        if (asym) wv[r] = pw;
+        else { sg[r] = wsigns(pw); wv[r] = wabs(pw); }
+        dwv[r] = wfscale(dw[0], dw[1]);
+      }
+      for (int k = 0; k < NT; k++) {
+        const int8_t *xb = xq[k] + b * 32;
+        const vw xv = two || WP == 1 ? wld(xb) : wpair(ld32(xb), _mm256_setzero_si256());
+        const float dx0 = xd[k][b], dx1 = two ? xd[k][b + 1] : 0.0f;
+        const vwf dxv = wfscale(dx0, dx1);
+        for (int r = 0; r < NR; r++) {
+          const vwf sc = wfmul(dwv[r], dxv);
+          if (asym) {
+            vacc[k][r] = wfma_i(wdot_u(wv[r], xv), sc, vacc[k][r]);
+            acc[k][r] += (mw[r][0] * dx0) * (float)(xs[k][2 * b] + xs[k][2 * b + 1]);
+            if (two) acc[k][r] += (mw[r][1] * dx1) * (float)(xs[k][2 * b + 2] + xs[k][2 * b + 3]);
           } else {
-            vacc[k][r] = wfma_i(wdot_s(wv, xv), sc, vacc[k][r]);
+            vacc[k][r] = wfma_i(wdot_u(wv[r], wapply(xv, sg[r])), sc, vacc[k][r]);
           }
         }
       }

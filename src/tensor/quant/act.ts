@@ -10,6 +10,7 @@
 import type { DType } from '../dtype.js';
 import { f, nearestInt } from './common.js';
 import { f16ToF32, f32ToF16 } from '../dtype.js';
+import { JambaUserError } from '../../errors.js';
 
 /** How quantised weights meet activations: int8 blocks (llama.cpp's way, fast) or exact float32. */
 export type QuantDot = 'int8' | 'exact';
@@ -19,7 +20,7 @@ export function defaultQuantDot(): QuantDot {
   const v = process.env.JAMBA_QUANT_DOT;
   if (v === undefined || v === '' || v === 'int8') return 'int8';
   if (v === 'exact') return 'exact';
-  throw new Error(`JAMBA_QUANT_DOT must be 'int8' or 'exact', got '${v}'`);
+  throw new JambaUserError(`the environment variable JAMBA_QUANT_DOT must be 'int8' or 'exact', got '${v}'`);
 }
 
 /** Activation block length for a quantised weight type. */

@@ -138,6 +138,10 @@ static inline wsg wsigns(vw w) { return _mm512_movepi8_mask(w); }
 static inline vw wabs(vw w) { return _mm512_abs_epi8(w); }
 static inline vw wapply(vw x, wsg neg) { return _mm512_mask_sub_epi8(x, neg, _mm512_setzero_si512(), x); }
 static inline vwf wfmul(vwf a, vwf b) { return _mm512_mul_ps(a, b); }
+static inline vw wwiden(v8i a) { return _mm512_zextsi256_si512(a); }
+static inline vwf wfset1(float a) { return _mm512_set1_ps(a); }
+static inline vw wsub(vw a, vw b) { return _mm512_sub_epi32(a, b); }
+static inline vwf wfnma_i(vw i, vwf s, vwf acc) { return _mm512_fnmadd_ps(_mm512_cvtepi32_ps(i), s, acc); }
 static inline vw wadd(vw a, vw b) { return _mm512_add_epi32(a, b); }
 static inline vw wzero(void) { return _mm512_setzero_si512(); }
 static inline int32_t whsum_i(vw v) { return _mm512_reduce_add_epi32(v); }
@@ -159,6 +163,10 @@ static inline wsg wsigns(vw w) { return w; }
 static inline vw wabs(vw w) { return _mm256_abs_epi8(w); }
 static inline vw wapply(vw x, wsg w) { return _mm256_sign_epi8(x, w); }
 static inline vwf wfmul(vwf a, vwf b) { return _mm256_mul_ps(a, b); }
+static inline vw wwiden(v8i a) { return a; }
+static inline vwf wfset1(float a) { return _mm256_set1_ps(a); }
+static inline vw wsub(vw a, vw b) { return _mm256_sub_epi32(a, b); }
+static inline vwf wfnma_i(vw i, vwf s, vwf acc) { return _mm256_fnmadd_ps(_mm256_cvtepi32_ps(i), s, acc); }
 static inline vw wadd(vw a, vw b) { return _mm256_add_epi32(a, b); }
 static inline vw wzero(void) { return _mm256_setzero_si256(); }
 static inline int32_t whsum_i(vw v) { return hsum_i(v); }
@@ -250,10 +258,20 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
     for (int k = 0; k < NT; k++)
       for (int r = 0; r < NR; r++) acc[k][r] += whsum_f(vacc[k][r]);
   } else {
+    /* per token and super-block, the activation sums the offsets need: Q6_K's 16 per-16 sums as int16
+     * (|Σ| ≤ 2032), the others' 8 per-32 sums as int32 */
+    vwf vacc[ITT][IRT];
+    for (int k = 0; k < NT; k++)
+      for (int r = 0; r < NR; r++) vacc[k][r] = wfzero();
     for (int64_t b = 0; b < nb; b++) {
+      v8i ssum[ITT];
+      for (int k = 0; k < NT; k++) {
+        const v8i lo = ld32(xs[k] + b * 16), hi = ld32(xs[k] + b * 16 + 8);
+        ssum[k] = _mm256_permute4x64_epi64(dtype == JT_Q6_K ? _mm256_packs_epi32(lo, hi) : _mm256_hadd_epi32(lo, hi), 0xd8);
+      }
       for (int r = 0; r < NR; r++) {
         const uint8_t *blk = w[r] + b * BY;
-        v8i u[8], sc16[8];
+        v8i u[8], sc16[8], offw;
         int mins[8];
         float dw, dm = 0.0f;
         if (dtype == JT_Q6_K) {
@@ -269,6 +287,7 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
           const int8_t *s8 = (const int8_t *)(blk + 192);
           for (int j = 0; j < 8; j++)
             sc16[j] = _mm256_set_m128i(_mm_set1_epi16(s8[2 * j + 1]), _mm_set1_epi16(s8[2 * j]));
+          offw = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)s8)); /* the 16 scales as int16 */
         } else {
           dw = h16(blk); dm = h16(blk + 2);
           const uint8_t *qs = blk + (dtype == JT_Q4_K ? 16 : 48);
@@ -289,6 +308,7 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
             sc16[j] = _mm256_set1_epi16((short)sc);
             mins[j] = m;
           }
+          offw = _mm256_setr_epi32(mins[0], mins[1], mins[2], mins[3], mins[4], mins[5], mins[6], mins[7]);
         }
         vw uw[8 / WP], sw[8 / WP];
         for (int j = 0; j < 8 / WP; j++) {
@@ -297,22 +317,22 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
         }
         for (int k = 0; k < NT; k++) {
           const int8_t *xb = xq[k] + b * 256;
-          const int32_t *sb = xs[k] + b * 16;
           vw iacc = wzero();
           for (int j = 0; j < 8 / WP; j++) iacc = wadd(iacc, wdot_sc(uw[j], wld(xb + WB * j), sw[j]));
-          int32_t isum = whsum_i(iacc), ioff = 0;
-          if (dtype == JT_Q6_K) {
-            const int8_t *s8 = (const int8_t *)(blk + 192);
-            for (int j = 0; j < 16; j++) ioff += s8[j] * sb[j];
-            isum -= 32 * ioff;
-            acc[k][r] += (dw * xd[k][b]) * (float)isum;
-          } else {
-            for (int j = 0; j < 8; j++) ioff += mins[j] * (sb[2 * j] + sb[2 * j + 1]);
-            acc[k][r] += (dw * xd[k][b]) * (float)isum - (dm * xd[k][b]) * (float)ioff;
+          const float dx = xd[k][b];
+          if (dtype == JT_Q6_K) { /* Σ sc·(u − 32)·x = Σ sc·u·x − 32·Σ_j sc_j·S_j */
+            const v8i off = _mm256_madd_epi16(offw, ssum[k]);
+            iacc = wsub(iacc, wwiden(_mm256_slli_epi32(off, 5)));
+            vacc[k][r] = wfma_i(iacc, wfset1(dw * dx), vacc[k][r]);
+          } else {                /* d·Σ sc·q·x − dmin·Σ_j m_j·S_j */
+            vacc[k][r] = wfma_i(iacc, wfset1(dw * dx), vacc[k][r]);
+            vacc[k][r] = wfnma_i(wwiden(_mm256_mullo_epi32(offw, ssum[k])), wfset1(dm * dx), vacc[k][r]);
           }
         }
       }
     }
+    for (int k = 0; k < NT; k++)
+      for (int r = 0; r < NR; r++) acc[k][r] += whsum_f(vacc[k][r]);
   }
 #else
   /* portable: the same integer sums, value by value */

@@ -22,6 +22,31 @@ static inline void scale_row(float *acc, float c, int64_t d) {
 
 typedef struct { const jt_attention_args *a; int64_t nsub; } att_ctx;
 
+/* acc[g][i] += Σ_j p[g][j]·v_j[i], j in order; one W-wide slice of every head's accumulator stays in
+ * a register across the block's keys (NG constant, so the compiler can keep them there) */
+static inline __attribute__((always_inline)) void vpass(const int NG, float acc[][JT_MAX_HEAD_DIM], float s[][BK],
+                                                         const float *vb, int64_t nb, int64_t d, int64_t kvw) {
+  for (int64_t i = 0; i < d; i += JT_W) {
+    const int64_t w = d - i < JT_W ? d - i : JT_W;
+    vf av[GMAX];
+    for (int g = 0; g < NG; g++) av[g] = w == JT_W ? vload(acc[g] + i) : vloadn(acc[g] + i, w);
+    if (w == JT_W) {
+      for (int64_t j = 0; j < nb; j++) {
+        const vf vv = vload(vb + j * kvw + i);
+        for (int g = 0; g < NG; g++) av[g] = vfma(vset1(s[g][j]), vv, av[g]);
+      }
+    } else {
+      for (int64_t j = 0; j < nb; j++) {
+        const vf vv = vloadn(vb + j * kvw + i, w);
+        for (int g = 0; g < NG; g++) av[g] = vfma(vset1(s[g][j]), vv, av[g]);
+      }
+    }
+    for (int g = 0; g < NG; g++) {
+      if (w == JT_W) vstore(acc[g] + i, av[g]); else vstoren(acc[g] + i, av[g], w);
+    }
+  }
+}
+
 static void att_task(void *p, int64_t begin, int64_t end) {
   const att_ctx *c = (const att_ctx *)p;
   const jt_attention_args *a = c->a;
@@ -40,20 +65,24 @@ static void att_task(void *p, int64_t begin, int64_t end) {
     }
     for (int64_t jb = 0; jb < visible; jb += BK) {
       const int64_t nb = visible - jb < BK ? visible - jb : BK;
-      for (int64_t j = 0; j < nb; j++) { /* each key row is loaded once for the whole head group */
-        const float *kj = a->k + (jb + j) * kvw + kvh * d;
-        vf acc4[GMAX];
-        for (int g = 0; g < ng; g++) acc4[g] = vzero();
-        int64_t i = 0;
-        for (; i + JT_W <= d; i += JT_W) {
-          vf kv = vload(kj + i);
-          for (int g = 0; g < ng; g++) acc4[g] = vfma(vload(q[g] + i), kv, acc4[g]);
+      /* scores JT_W keys at a time: one lane-wise dot per key, then vtsum sums all JT_W at once (keys
+       * past the block's end stay zero and are never read) */
+      for (int64_t j0 = 0; j0 < nb; j0 += JT_W) {
+        const int64_t nj = nb - j0 < JT_W ? nb - j0 : JT_W;
+        for (int g = 0; g < ng; g++) {
+          vf part[JT_W];
+          for (int64_t j = 0; j < JT_W; j++) {
+            vf acc1 = vzero();
+            if (j < nj) {
+              const float *kj = a->k + (jb + j0 + j) * kvw + kvh * d;
+              int64_t i = 0;
+              for (; i + JT_W <= d; i += JT_W) acc1 = vfma(vload(q[g] + i), vload(kj + i), acc1);
+              if (i < d) acc1 = vfma(vloadn(q[g] + i, d - i), vloadn(kj + i, d - i), acc1);
+            }
+            part[j] = acc1;
+          }
+          vstore(&s[g][j0], vmul(vtsum(part), vset1(a->scale)));
         }
-        if (i < d) {
-          vf kv = vloadn(kj + i, d - i);
-          for (int g = 0; g < ng; g++) acc4[g] = vfma(vloadn(q[g] + i, d - i), kv, acc4[g]);
-        }
-        for (int g = 0; g < ng; g++) s[g][j] = vsum(acc4[g]) * a->scale;
       }
       for (int g = 0; g < ng; g++) {
         float bm = s[g][0];
@@ -70,20 +99,12 @@ static void att_task(void *p, int64_t begin, int64_t end) {
         l[g] = l[g] * resc + vsum(sum);
         m[g] = M;
       }
-      /* acc[g][i] += Σ_j p[g][j]·v_j[i], j in order; one W-wide slice of every head's accumulator
-       * stays in a register across the block's keys */
       const float *vb = a->v + jb * kvw + kvh * d;
-      for (int64_t i = 0; i < d; i += JT_W) {
-        const int64_t w = d - i < JT_W ? d - i : JT_W;
-        vf av[GMAX];
-        for (int g = 0; g < ng; g++) av[g] = w == JT_W ? vload(acc[g] + i) : vloadn(acc[g] + i, w);
-        for (int64_t j = 0; j < nb; j++) {
-          vf vv = w == JT_W ? vload(vb + j * kvw + i) : vloadn(vb + j * kvw + i, w);
-          for (int g = 0; g < ng; g++) av[g] = vfma(vset1(s[g][j]), vv, av[g]);
-        }
-        for (int g = 0; g < ng; g++) {
-          if (w == JT_W) vstore(acc[g] + i, av[g]); else vstoren(acc[g] + i, av[g], w);
-        }
+      switch (ng) { /* a constant head count keeps the accumulators in registers */
+      case 4: vpass(4, acc, s, vb, nb, d, kvw); break;
+      case 3: vpass(3, acc, s, vb, nb, d, kvw); break;
+      case 2: vpass(2, acc, s, vb, nb, d, kvw); break;
+      default: vpass(1, acc, s, vb, nb, d, kvw); break;
       }
     }
     for (int g = 0; g < ng; g++) {

@@ -88,6 +88,24 @@ static inline vi vi_bits(uint32_t w, int first) {
 }
 static inline vf vi_tof(vi a) { return _mm512_cvtepi32_ps(a); }
 static inline float vmaxall(vf a) { return _mm512_reduce_max_ps(a); }
+/* lane j = Σ of a[j]'s lanes, for JT_W vectors at once (a fixed transpose-and-add tree) */
+static inline vf vtsum(const vf *a) {
+#define JT_PAIR(x, y, lo, hi) _mm512_add_ps(_mm512_permutex2var_ps(x, lo, y), _mm512_permutex2var_ps(x, hi, y))
+  const __m512i l1 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+  const __m512i h1 = _mm512_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+  const __m512i l2 = _mm512_setr_epi32(0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+  const __m512i h2 = _mm512_setr_epi32(4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+  const __m512i l3 = _mm512_setr_epi32(0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29);
+  const __m512i h3 = _mm512_setr_epi32(2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31);
+  const __m512i l4 = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i h4 = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  vf b[8], c[4], e[2];
+  for (int i = 0; i < 8; i++) b[i] = JT_PAIR(a[2 * i], a[2 * i + 1], l1, h1); /* keys 2i, 2i+1: 8 partials each */
+  for (int i = 0; i < 4; i++) c[i] = JT_PAIR(b[2 * i], b[2 * i + 1], l2, h2); /* 4 keys × 4 */
+  for (int i = 0; i < 2; i++) e[i] = JT_PAIR(c[2 * i], c[2 * i + 1], l3, h3); /* 8 keys × 2 */
+  return JT_PAIR(e[0], e[1], l4, h4);
+#undef JT_PAIR
+}
 
 #elif JT_ISA == JT_ISA_AVX2
 #include <immintrin.h>
@@ -130,6 +148,11 @@ static inline float vsum(vf a) {
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
+}
+static inline vf vtsum(const vf *a) { /* lane j = Σ of a[j]'s lanes (a fixed tree) */
+  const __m256 g0 = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
+  const __m256 g1 = _mm256_hadd_ps(_mm256_hadd_ps(a[4], a[5]), _mm256_hadd_ps(a[6], a[7]));
+  return _mm256_add_ps(_mm256_permute2f128_ps(g0, g1, 0x20), _mm256_permute2f128_ps(g0, g1, 0x31));
 }
 static inline float vmaxall(vf a) {
   __m128 s = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
@@ -187,6 +210,7 @@ static inline float vsum(vf a) {
   for (int w = JT_W / 2; w > 0; w /= 2) for (int l = 0; l < w; l++) a.v[l] += a.v[l + w];
   return a.v[0];
 }
+static inline vf vtsum(const vf *a) { vf r; for (int j = 0; j < JT_W; j++) r.v[j] = vsum(a[j]); return r; }
 static inline float vmaxall(vf a) {
   for (int w = JT_W / 2; w > 0; w /= 2) for (int l = 0; l < w; l++) a.v[l] = a.v[l] > a.v[l + w] ? a.v[l] : a.v[l + w];
   return a.v[0];

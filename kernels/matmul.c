@@ -20,6 +20,7 @@
 #define ROW_BLOCK 64  /* most rows per task: a multiple of RT */
 #define TOK_BLOCK 256 /* most tokens per task */
 #define PACK_MIN_T 8  /* tokens in a block from which aligning x / W by copying pays */
+#define QPF_ROWS 16   /* int8 decode: rows qdot.c's look-ahead (4 tiles of 4) does not reach at a block's start */
 
 /* nr (≤ RT) rows × nt (≤ TT) tokens; the compiler specialises each (NR, NT, dtype) call below. */
 static inline __attribute__((always_inline)) void tile(const jt_matmul_args *a, int64_t o, int64_t t,
@@ -92,6 +93,8 @@ static void mm_task(void *p, int64_t begin, int64_t end) {
     b.w = a->w + o0 * a->ldw;
     b.bias = a->bias ? a->bias + o0 : NULL;
     if (a->xq) {
+      if (a->T == 1) /* decode: the block's first tiles, which qdot.c's look-ahead does not cover */
+        for (int64_t off = 0; off < (o1 - o0 < QPF_ROWS ? o1 - o0 : QPF_ROWS) * a->ldw; off += 64) __builtin_prefetch(b.w + off);
       b.xq = a->xq + t0 * a->ldxq;
       b.xd = a->xd + t0 * (a->cols / a->qa_block);
       b.xs = a->xs + t0 * (a->cols / 16);

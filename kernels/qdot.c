@@ -78,6 +78,7 @@ static void quant_rows(void *p, int64_t begin, int64_t end) {
 }
 
 #define IRT 4 /* rows per tile */
+#define PF_TILES 4 /* decode prefetch distance in tiles: 1 → 10–11 GB/s, 4 → 13 GB/s on cold Q8_0 rows, 8 → 12 */
 #define ITT 4 /* tokens per tile */
 
 #if JT_ISA >= JT_ISA_AVX2
@@ -197,8 +198,9 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
     xs[k] = a->xs + (t + k) * ns;
     for (int r = 0; r < NR; r++) acc[k][r] = 0.0f;
   }
-  if (NT == 1) /* decode: ask for the next tile's rows now (see quant.c) */
-    for (int64_t off = 0; off < NR * a->ldw; off += 64) __builtin_prefetch(a->w + (o + NR) * a->ldw + off);
+  if (NT == 1) /* decode: short rows come cold from DRAM; ask for the rows PF_TILES tiles ahead now
+                  (jt_matmul's task prefetches a block's first tiles; a prefetch never faults) */
+    for (int64_t off = 0; off < NR * a->ldw; off += 64) __builtin_prefetch(a->w + (o + PF_TILES * NR) * a->ldw + off);
 #if JT_ISA >= JT_ISA_AVX2
   if (QA == 32) {
     vwf vacc[ITT][IRT];

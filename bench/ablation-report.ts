@@ -37,7 +37,7 @@ function main(): void {
     console.error('usage: node dist/bench/ablation-report.js --runs <dir with hybrid/, attention/, mamba/> [--svg f] [--md f]');
     process.exit(2);
   }
-  const lines = ['| model | layers (attention / Mamba) | parameters | active per token | held-out loss (final) | best held-out loss | train tok/s |',
+  const lines = ['| model | layers (attention / Mamba) | parameters | active per token | held-out loss (final) | best held-out loss | train tok/s (median step) |',
     '| --- | --- | --- | --- | --- | --- | --- |'];
   const series: Series[] = [];
   for (const v of VARIANTS) {
@@ -53,9 +53,11 @@ function main(): void {
     const nAttn = plan.filter((p) => p.mixer === 'attention').length;
     const last = evals[evals.length - 1]!;
     const best = Math.min(...evals.map((r) => r.val!));
-    const end = log[log.length - 1]!;
+    // median seconds per step: robust to evaluation steps and to pauses or contention on a shared machine
+    const dts = log.slice(1).map((r, i) => r.seconds - log[i]!.seconds).sort((a, b) => a - b);
+    const perStep = dts[dts.length >> 1]!, tokPerStep = log[1]!.tokens - log[0]!.tokens;
     lines.push(`| ${v.label} | ${plan.length} (${nAttn} / ${plan.length - nAttn}) | ${formatCount(info.params.total)} | ` +
-      `${formatCount(info.params.activePerToken)} | ${last.val!.toFixed(3)} | ${best.toFixed(3)} | ${Math.round(end.tokens / end.seconds)} |`);
+      `${formatCount(info.params.activePerToken)} | ${last.val!.toFixed(3)} | ${best.toFixed(3)} | ${Math.round(tokPerStep / perStep)} |`);
     series.push({ name: v.label, color: v.color, dots: true, points: evals.map((r) => [r.step, r.val!]) });
   }
   const md = lines.join('\n');

@@ -26,20 +26,32 @@ typedef struct { const jt_attention_args *a; int64_t nsub; } att_ctx;
  * a register across the block's keys (NG constant, so the compiler can keep them there) */
 static inline __attribute__((always_inline)) void vpass(const int NG, float acc[][JT_MAX_HEAD_DIM], float s[][BK],
                                                          const float *vb, int64_t nb, int64_t d, int64_t kvw) {
-  for (int64_t i = 0; i < d; i += JT_W) {
+  int64_t i = 0;
+  /* 4 slices at a time, keys outermost: each value row is read once, 4·JT_W contiguous floats
+   * (the same FMAs in the same order per element as slice by slice, so the same result) */
+  for (; i + 4 * JT_W <= d; i += 4 * JT_W) {
+    vf av[GMAX][4];
+    for (int g = 0; g < NG; g++)
+      for (int u = 0; u < 4; u++) av[g][u] = vload(acc[g] + i + u * JT_W);
+    for (int64_t j = 0; j < nb; j++) {
+      const float *vr = vb + j * kvw + i;
+      const vf v0 = vload(vr), v1 = vload(vr + JT_W), v2 = vload(vr + 2 * JT_W), v3 = vload(vr + 3 * JT_W);
+      for (int g = 0; g < NG; g++) {
+        const vf p = vset1(s[g][j]);
+        av[g][0] = vfma(p, v0, av[g][0]); av[g][1] = vfma(p, v1, av[g][1]);
+        av[g][2] = vfma(p, v2, av[g][2]); av[g][3] = vfma(p, v3, av[g][3]);
+      }
+    }
+    for (int g = 0; g < NG; g++)
+      for (int u = 0; u < 4; u++) vstore(acc[g] + i + u * JT_W, av[g][u]);
+  }
+  for (; i < d; i += JT_W) { /* the rest slice by slice */
     const int64_t w = d - i < JT_W ? d - i : JT_W;
     vf av[GMAX];
     for (int g = 0; g < NG; g++) av[g] = w == JT_W ? vload(acc[g] + i) : vloadn(acc[g] + i, w);
-    if (w == JT_W) {
-      for (int64_t j = 0; j < nb; j++) {
-        const vf vv = vload(vb + j * kvw + i);
-        for (int g = 0; g < NG; g++) av[g] = vfma(vset1(s[g][j]), vv, av[g]);
-      }
-    } else {
-      for (int64_t j = 0; j < nb; j++) {
-        const vf vv = vloadn(vb + j * kvw + i, w);
-        for (int g = 0; g < NG; g++) av[g] = vfma(vset1(s[g][j]), vv, av[g]);
-      }
+    for (int64_t j = 0; j < nb; j++) {
+      const vf vv = w == JT_W ? vload(vb + j * kvw + i) : vloadn(vb + j * kvw + i, w);
+      for (int g = 0; g < NG; g++) av[g] = vfma(vset1(s[g][j]), vv, av[g]);
     }
     for (int g = 0; g < NG; g++) {
       if (w == JT_W) vstore(acc[g] + i, av[g]); else vstoren(acc[g] + i, av[g], w);

@@ -24,6 +24,35 @@ typedef struct { const jt_attention_args *a; int64_t nsub; } att_ctx;
 
 /* acc[g][i] += Σ_j p[g][j]·v_j[i], j in order; one W-wide slice of every head's accumulator stays in
  * a register across the block's keys (NG constant, so the compiler can keep them there) */
+/* s[g][j] = scale·q_g·k_j for the block's nb keys at kb: JT_W keys at a time, each key row read once
+ * for all NG heads into lane-wise partial dots, then vtsum sums JT_W keys' lanes at once (keys past
+ * the block's end stay zero and are never read) */
+static inline __attribute__((always_inline)) void scores(const int NG, float s[][BK], const float *const *q,
+                                                          const float *kb, int64_t nb, int64_t d, int64_t kvw, float scale) {
+  for (int64_t j0 = 0; j0 < nb; j0 += JT_W) {
+    const int64_t nj = nb - j0 < JT_W ? nb - j0 : JT_W;
+    vf part[GMAX][JT_W];
+    for (int64_t j = 0; j < JT_W; j++) {
+      vf a4[GMAX];
+      for (int g = 0; g < NG; g++) a4[g] = vzero();
+      if (j < nj) {
+        const float *kj = kb + (j0 + j) * kvw;
+        int64_t i = 0;
+        for (; i + JT_W <= d; i += JT_W) {
+          const vf kv = vload(kj + i);
+          for (int g = 0; g < NG; g++) a4[g] = vfma(vload(q[g] + i), kv, a4[g]);
+        }
+        if (i < d) {
+          const vf kv = vloadn(kj + i, d - i);
+          for (int g = 0; g < NG; g++) a4[g] = vfma(vloadn(q[g] + i, d - i), kv, a4[g]);
+        }
+      }
+      for (int g = 0; g < NG; g++) part[g][j] = a4[g];
+    }
+    for (int g = 0; g < NG; g++) vstore(&s[g][j0], vmul(vtsum(part[g]), vset1(scale)));
+  }
+}
+
 static inline __attribute__((always_inline)) void vpass(const int NG, float acc[][JT_MAX_HEAD_DIM], float s[][BK],
                                                          const float *vb, int64_t nb, int64_t d, int64_t kvw) {
   int64_t i = 0;
@@ -77,24 +106,11 @@ static void att_task(void *p, int64_t begin, int64_t end) {
     }
     for (int64_t jb = 0; jb < visible; jb += BK) {
       const int64_t nb = visible - jb < BK ? visible - jb : BK;
-      /* scores JT_W keys at a time: one lane-wise dot per key, then vtsum sums all JT_W at once (keys
-       * past the block's end stay zero and are never read) */
-      for (int64_t j0 = 0; j0 < nb; j0 += JT_W) {
-        const int64_t nj = nb - j0 < JT_W ? nb - j0 : JT_W;
-        for (int g = 0; g < ng; g++) {
-          vf part[JT_W];
-          for (int64_t j = 0; j < JT_W; j++) {
-            vf acc1 = vzero();
-            if (j < nj) {
-              const float *kj = a->k + (jb + j0 + j) * kvw + kvh * d;
-              int64_t i = 0;
-              for (; i + JT_W <= d; i += JT_W) acc1 = vfma(vload(q[g] + i), vload(kj + i), acc1);
-              if (i < d) acc1 = vfma(vloadn(q[g] + i, d - i), vloadn(kj + i, d - i), acc1);
-            }
-            part[j] = acc1;
-          }
-          vstore(&s[g][j0], vmul(vtsum(part), vset1(a->scale)));
-        }
+      switch (ng) { /* a constant head count keeps the per-key accumulators in registers */
+      case 4: scores(4, s, q, a->k + jb * kvw + kvh * d, nb, d, kvw, a->scale); break;
+      case 3: scores(3, s, q, a->k + jb * kvw + kvh * d, nb, d, kvw, a->scale); break;
+      case 2: scores(2, s, q, a->k + jb * kvw + kvh * d, nb, d, kvw, a->scale); break;
+      default: scores(1, s, q, a->k + jb * kvw + kvh * d, nb, d, kvw, a->scale); break;
       }
       for (int g = 0; g < ng; g++) {
         float bm = s[g][0];

@@ -26,9 +26,9 @@ const opt = (name: string): string | undefined => {
 interface LogRow { step: number; loss: number; tokens: number; seconds: number; val?: number }
 
 const VARIANTS = [
-  { name: 'hybrid', label: 'hybrid (1 attention : 7 Mamba)', color: '#d62728' },
-  { name: 'attention', label: 'attention only', color: '#1f77b4' },
-  { name: 'mamba', label: 'Mamba only', color: '#2ca02c' },
+  { name: 'hybrid', label: 'hybrid (1 attention : 7 Mamba)', short: 'hybrid 1:7', color: '#d62728' },
+  { name: 'attention', label: 'attention only', short: 'attention only', color: '#1f77b4' },
+  { name: 'mamba', label: 'Mamba only', short: 'Mamba only', color: '#2ca02c' },
 ];
 
 function main(): void {
@@ -58,7 +58,7 @@ function main(): void {
     const perStep = dts[dts.length >> 1]!, tokPerStep = log[1]!.tokens - log[0]!.tokens;
     lines.push(`| ${v.label} | ${plan.length} (${nAttn} / ${plan.length - nAttn}) | ${formatCount(info.params.total)} | ` +
       `${formatCount(info.params.activePerToken)} | ${last.val!.toFixed(3)} | ${best.toFixed(3)} | ${Math.round(tokPerStep / perStep)} |`);
-    series.push({ name: v.label, color: v.color, dots: true, points: evals.map((r) => [r.step, r.val!]) });
+    series.push({ name: v.short, color: v.color, dots: true, points: evals.map((r) => [r.step, r.val!]) });
   }
   const md = lines.join('\n');
   console.log(md);
@@ -66,7 +66,7 @@ function main(): void {
   const svgPath = opt('svg');
   if (svgPath) {
     writeFileSync(svgPath, linePlotSvg(series, {
-      title: 'Ablation on TinyStories: held-out loss, same data, tokenizer, schedule and parameter budget',
+      title: 'Ablation on TinyStories: held-out loss at the same data and budget',
       xLabel: 'step (2,048 tokens each)', yLabel: 'held-out loss (nats/token)', xInteger: true,
     }));
     console.log(`wrote ${svgPath}`);

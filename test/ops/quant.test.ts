@@ -38,47 +38,43 @@ function magnitudes(x: Float32Array, wf: Float32Array, bias: Float32Array | null
   return mag;
 }
 
+interface Case { w: Weight; x: Float32Array; bias: Float32Array | null; rows: number; cols: number; T: number; what: string }
+
+/** Every block type × odd shapes (whole blocks, tails of tiles, T = 1 and 33) with random weights, x and a bias sometimes. */
+function forEachCase(r: () => number, fn: (c: Case) => void): void {
+  for (const dtype of [...SMALL, ...K]) {
+    const colsList = SMALL.includes(dtype) ? [32, 96, 544] : [256, 768];
+    for (const cols of colsList)
+      for (const [rows, T] of [[1, 1], [5, 3], [19, 17], [7, 33]] as [number, number][]) {
+        const w = qWeight(r, dtype, rows, cols);
+        const x = rand(r, T * cols);
+        if (T === 17) x.fill(0, 0, cols); // an all-zero token: scale 0, no division by zero
+        fn({ w, x, bias: T === 3 ? rand(r, rows) : null, rows, cols, T, what: `${dtype} [${rows}x${cols}] T=${T}` });
+      }
+  }
+}
+
 test('exact scheme: native quantised matmul matches the reference and the f32 matmul of the decoded weights', { skip: skipReason() }, () => {
   const r = rng(40);
-  forEachIsa((nb, isa) => {
-    for (const dtype of [...SMALL, ...K]) {
-      const colsList = SMALL.includes(dtype) ? [32, 96, 544] : [256, 768];
-      for (const cols of colsList)
-        for (const [rows, T] of [[1, 1], [5, 3], [19, 17], [7, 33]] as [number, number][]) {
-          const w = qWeight(r, dtype, rows, cols);
-          const x = rand(r, T * cols);
-          const bias = T === 3 ? rand(r, rows) : null;
-          const want = new Float32Array(T * rows), got = new Float32Array(T * rows), viaF32 = new Float32Array(T * rows);
-          ref.matmul(want, x, w, T, bias);
-          nb.matmul(got, x, w, T, bias);
-          const wf = toF32(w);
-          nb.matmul(viaF32, x, f32Weight('decoded', [rows, cols], wf), T, bias);
-          const what = `${isa} ${dtype} [${rows}x${cols}] T=${T}`;
-          assertBitEqual(got, viaF32, `${what} vs decoded f32`);
-          assertClose(got, want, what, 1e-5, magnitudes(x, wf, bias, T, rows, cols));
-        }
-    }
-  }, 'exact');
+  forEachIsa((nb, isa) => forEachCase(r, ({ w, x, bias, rows, cols, T, what }) => {
+    const want = new Float32Array(T * rows), got = new Float32Array(T * rows), viaF32 = new Float32Array(T * rows);
+    ref.matmul(want, x, w, T, bias);
+    nb.matmul(got, x, w, T, bias);
+    const wf = toF32(w);
+    nb.matmul(viaF32, x, f32Weight('decoded', [rows, cols], wf), T, bias);
+    assertBitEqual(got, viaF32, `exact ${isa} ${what} vs decoded f32`);
+    assertClose(got, want, `exact ${isa} ${what}`, 1e-5, magnitudes(x, wf, bias, T, rows, cols));
+  }), 'exact');
 });
 
 test('int8 scheme: native quantised matmul matches the reference int8 path on every type and ISA', { skip: skipReason() }, () => {
   const r = rng(43);
-  forEachIsa((nb, isa) => {
-    for (const dtype of [...SMALL, ...K]) {
-      const colsList = SMALL.includes(dtype) ? [32, 96, 544] : [256, 768];
-      for (const cols of colsList)
-        for (const [rows, T] of [[1, 1], [5, 3], [19, 17], [7, 33]] as [number, number][]) {
-          const w = qWeight(r, dtype, rows, cols);
-          const x = rand(r, T * cols);
-          if (T === 17) x.fill(0, 0, cols); // an all-zero token: scale 0, no division by zero
-          const bias = T === 3 ? rand(r, rows) : null;
-          const want = new Float32Array(T * rows), got = new Float32Array(T * rows);
-          refInt8.matmul(want, x, w, T, bias);
-          nb.matmul(got, x, w, T, bias);
-          assertClose(got, want, `int8 ${isa} ${dtype} [${rows}x${cols}] T=${T}`, 1e-5, magnitudes(x, toF32(w), bias, T, rows, cols));
-        }
-    }
-  }, 'int8');
+  forEachIsa((nb, isa) => forEachCase(r, ({ w, x, bias, rows, cols, T, what }) => {
+    const want = new Float32Array(T * rows), got = new Float32Array(T * rows);
+    refInt8.matmul(want, x, w, T, bias);
+    nb.matmul(got, x, w, T, bias);
+    assertClose(got, want, `int8 ${isa} ${what}`, 1e-5, magnitudes(x, toF32(w), bias, T, rows, cols));
+  }), 'int8');
 });
 
 test('int8 scheme: the reference int8 path stays within activation rounding of the exact product', () => {

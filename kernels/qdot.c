@@ -49,6 +49,17 @@ static inline uint16_t f2h(float f) {
 #endif
 }
 
+#if JT_ISA == JT_ISA_AVX512
+/* JT_W floats, already integral-valued after rounding by the conversion and within ±127, → int8 */
+static inline void q8store(int8_t *dst, vf v) { _mm_storeu_si128((__m128i *)dst, _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(v))); }
+#elif JT_ISA == JT_ISA_AVX2
+static inline void q8store(int8_t *dst, vf v) {
+  const __m256i i = _mm256_cvtps_epi32(v); /* rounds half to even, as rintf */
+  __m128i p = _mm_packs_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
+  _mm_storel_epi64((__m128i *)dst, _mm_packs_epi16(p, p));
+}
+#endif
+
 static void quant_rows(void *p, int64_t begin, int64_t end) {
   const jt_matmul_args *a = (const jt_matmul_args *)p;
   const int64_t QA = a->qa_block, nb = a->cols / QA;
@@ -58,16 +69,28 @@ static void quant_rows(void *p, int64_t begin, int64_t end) {
     float *d = (float *)a->xd + t * nb;
     int32_t *s = (int32_t *)a->xs + t * (a->cols / 16);
     for (int64_t b = 0; b < nb; b++) {
+      const float *xb = x + b * QA;
       float amax = 0.0f;
-      for (int64_t i = 0; i < QA; i++) { float v = fabsf(x[b * QA + i]); amax = v > amax ? v : amax; }
+#if JT_ISA >= JT_ISA_AVX2 /* max is exact in any order, and the vector rounding is rintf's: same bytes */
+      vf m = vzero();
+      for (int64_t i = 0; i < QA; i += JT_W) m = vmax(m, vabs(vload(xb + i)));
+      amax = vmaxall(m);
+#else
+      for (int64_t i = 0; i < QA; i++) { float v = fabsf(xb[i]); amax = v > amax ? v : amax; }
+#endif
       /* 32-blocks take llama.cpp's x86 id = 127/amax, 256-blocks its Q8_K 1/d (same magnitudes) */
       const float db = amax / 127.0f, id = db == 0.0f ? 0.0f : QA == 32 ? 127.0f / amax : 1.0f / db;
       d[b] = QA == 32 ? jt_h2f(f2h(db)) : db; /* 32-blocks keep an fp16 scale, as llama.cpp's Q8_0 does */
+#if JT_ISA >= JT_ISA_AVX2
+      const vf idv = vset1(id), lo = vset1(-127.0f), hi = vset1(127.0f);
+      for (int64_t i = 0; i < QA; i += JT_W) q8store(q + b * QA + i, vmin(vmax(vmul(vload(xb + i), idv), lo), hi));
+#else
       for (int64_t i = 0; i < QA; i++) {
-        float v = rintf(x[b * QA + i] * id); /* default rounding mode: half to even */
+        float v = rintf(xb[i] * id); /* default rounding mode: half to even */
         v = v > 127.0f ? 127.0f : v < -127.0f ? -127.0f : v;
         q[b * QA + i] = (int8_t)v;
       }
+#endif
     }
     for (int64_t j = 0; j < a->cols / 16; j++) {
       int32_t acc = 0;

@@ -136,3 +136,50 @@ test('native embed decodes quantised tables exactly', { skip: skipReason() }, ()
     }
   });
 });
+
+/**
+ * An identity matrix in a block format (every weight 0 but w[o, o] = 1, exactly), so that y[t, o] =
+ * d_x·q_x at position o: the quantised activations themselves, with no rounding after them. Q8_0 covers
+ * the 32-blocks (fp16 scale), Q4_K the 256-blocks (d = 1, dmin = 0, every sub-block scale 1, min 0).
+ */
+function identity(dtype: 'q8_0' | 'q4_k', n: number): Weight {
+  const QK = dtype === 'q8_0' ? 32 : 256, BY = dtype === 'q8_0' ? 34 : 144, nb = n / QK;
+  const data = new Uint8Array(n * nb * BY);
+  for (let o = 0; o < n; o++)
+    for (let b = 0; b < nb; b++) {
+      const at = (o * nb + b) * BY;
+      data[at] = 0x00; data[at + 1] = 0x3c; // d = 1.0 (fp16); Q4_K's dmin (next 2 bytes) stays 0
+      if (dtype === 'q4_k') {
+        for (let j = 0; j < 4; j++) data[at + 4 + j] = 1;      // sub-blocks 0–3: scale 1, min 0
+        for (let j = 8; j < 12; j++) data[at + 4 + j] = 0x01;  // sub-blocks 4–7: scale 1, min 0
+      }
+      if (Math.floor(o / QK) !== b) continue;
+      const i = o % QK;
+      if (dtype === 'q8_0') data[at + 2 + i] = 1;
+      else data[at + 16 + 32 * Math.floor(i / 64) + (i % 32)] = (i % 64) < 32 ? 0x01 : 0x10; // nibble 1
+    }
+  return makeWeight(`identity_${dtype}`, dtype, [n, n], data);
+}
+
+test('int8 scheme: the native kernels quantise activations to exactly the bytes the TypeScript mirror does', { skip: skipReason() }, () => {
+  const r = rng(45);
+  const n = 512, T = 6;
+  const x = rand(r, T * n, -3, 3);
+  for (let i = 0; i < n; i++) x[n + i] = (i % 7) - 3 + 0.5; // token 1: amax 3.5 … ties after scaling
+  for (let i = 0; i < n; i++) x[2 * n + i] = ((i % 255) - 127) + (i % 2 ? 0.5 : 0); // token 2: amax 127.5
+  x.fill(0, 3 * n, 4 * n); // token 3: all zero
+  for (let i = 0; i < n; i++) x[4 * n + i] *= 1e-30; // token 4: tiny (an fp16 scale underflows for 32-blocks)
+  for (const dtype of ['q8_0', 'q4_k'] as const) {
+    const w = identity(dtype, n);
+    const want = new Float32Array(T * n);
+    refInt8.matmul(want, x, w, T);
+    const exact = new Float32Array(T * n);
+    ref.matmul(exact, x, w, T);
+    assertBitEqual(exact, x, `${dtype} identity decodes to 1 on the diagonal`);
+    forEachIsa((nb, isa) => {
+      const got = new Float32Array(T * n);
+      nb.matmul(got, x, w, T);
+      assertBitEqual(got, want, `int8 ${isa} ${dtype}: quantised activations`);
+    }, 'int8');
+  }
+});

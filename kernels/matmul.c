@@ -65,7 +65,6 @@ static void block_f32(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t t
 static void block_f16(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t t0, int64_t t1) { block(a, o0, o1, t0, t1, JT_F16); }
 static void block_bf16(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t t0, int64_t t1) { block(a, o0, o1, t0, t1, JT_BF16); }
 
-typedef void (*jt_block_fn)(const jt_matmul_args *, int64_t, int64_t, int64_t, int64_t);
 jt_block_fn JT_FN(jt_qblock_fn)(int dtype);                                     /* quant.c */
 void JT_FN(jt_dequant_row)(float *out, const uint8_t *src, int64_t n, int dtype); /* quant.c */
 jt_block_fn JT_FN(jt_iblock_fn)(int dtype);                                     /* qdot.c */

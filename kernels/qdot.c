@@ -6,51 +6,22 @@
  * work per weight than decoding to float32, which is what makes quantised decode memory-bound.
  *
  * Activation blocks (the TS mirror is src/tensor/quant/act.ts, and must stay bit-identical):
- *   blocks of QA = 32 values (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1) or 256 (Q4_K, Q5_K, Q6_K);
+ *   blocks of QA = QK_OF(weight type) values: 32 (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1) or 256 (K types);
  *   amax = max|x|, d = amax/127, id = 127/amax (32-blocks) or 1/d (256), 0 where d = 0,
  *   q = clamp(round-half-even(x·id), ±127), all in float32;
- *   stored: q, d per block (rounded to fp16 for 32-blocks, as llama.cpp's Q8_0 activations are), and Σq per 16 values (the K types' mins and Q6_K's −32 offset need it)
- *   and per 32 (Q4_1 and Q5_1 mins).
+ *   stored: q; d per block (rounded to fp16 for 32-blocks, as llama.cpp's Q8_0 activations are); Σq
+ *   per 16 values (for the K types' mins, Q6_K's −32 offset and, in pairs, the Q4_1/Q5_1 mins).
  * Result: y[t, o] = Σ_blocks (block scales)·(integer dot) — mathematically Σ_i w_i·(d·q_i), the dot of
  * the exactly decoded weights with the dequantised activations (what the reference backend computes);
  * only float32 rounding of the per-block scaling differs. Each (row, token) dot runs the same sequence
  * whatever the tile, T or thread split, so results stay batch-invariant.
  */
-#include "tile.h"
+#include "qblock.h"
 
-#define SUMS_PER(QA) ((QA) / 16)
-
-static inline float h16(const uint8_t *p) { return jt_h2f((uint16_t)(p[0] | p[1] << 8)); }
-
-static inline void scale_min_k4(int j, const uint8_t *s, int *sc, int *m) {
-  if (j < 4) { *sc = s[j] & 63; *m = s[j + 4] & 63; }
-  else { *sc = (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4); *m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4); }
-}
-
-/* ---- activation quantisation (scalar, exact, shared by every ISA) ---- */
-
-/* float → IEEE half, round to nearest even (F16C's conversion where the ISA has it) */
-static inline uint16_t f2h(float f) {
-#if defined(__F16C__)
-  return (uint16_t)_cvtss_sh(f, 0);
-#else
-  uint32_t x; memcpy(&x, &f, 4);
-  const uint32_t sign = (x >> 16) & 0x8000, ax = x & 0x7fffffffu;
-  if (ax >= 0x7f800000u) return (uint16_t)(sign | 0x7c00 | (ax > 0x7f800000u ? 0x200 : 0));
-  if (ax >= 0x477ff000u) return (uint16_t)(sign | 0x7c00); /* ≥ 65520 rounds to infinity */
-  if (ax < 0x38800000u) { /* below 2^-14: a half subnormal, m·2^-24 */
-    float v; memcpy(&v, &ax, 4);
-    return (uint16_t)(sign | (uint32_t)rintf(v * 16777216.0f));
-  }
-  uint32_t h = (((ax >> 23) - 112) << 10) | ((ax & 0x7fffff) >> 13);
-  const uint32_t rem = ax & 0x1fff;
-  if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) h++;
-  return (uint16_t)(sign | h);
-#endif
-}
+/* ---- activation quantisation (vectorised where the ISA allows; the same bytes on every ISA) ---- */
 
 #if JT_ISA == JT_ISA_AVX512
-/* JT_W floats, already integral-valued after rounding by the conversion and within ±127, → int8 */
+/* JT_W floats within ±127 → int8, rounded half to even by the conversion (as rintf) */
 static inline void q8store(int8_t *dst, vf v) { _mm_storeu_si128((__m128i *)dst, _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(v))); }
 #elif JT_ISA == JT_ISA_AVX2
 static inline void q8store(int8_t *dst, vf v) {
@@ -80,7 +51,7 @@ static void quant_rows(void *p, int64_t begin, int64_t end) {
 #endif
       /* 32-blocks take llama.cpp's x86 id = 127/amax, 256-blocks its Q8_K 1/d (same magnitudes) */
       const float db = amax / 127.0f, id = db == 0.0f ? 0.0f : QA == 32 ? 127.0f / amax : 1.0f / db;
-      d[b] = QA == 32 ? jt_h2f(f2h(db)) : db; /* 32-blocks keep an fp16 scale, as llama.cpp's Q8_0 does */
+      d[b] = QA == 32 ? jt_h2f(jt_f2h(db)) : db; /* 32-blocks keep an fp16 scale, as llama.cpp's Q8_0 does */
 #if JT_ISA >= JT_ISA_AVX2
       const vf idv = vset1(id), lo = vset1(-127.0f), hi = vset1(127.0f);
       for (int64_t i = 0; i < QA; i += JT_W) q8store(q + b * QA + i, vmin(vmax(vmul(vload(xb + i), idv), lo), hi));
@@ -126,16 +97,8 @@ static inline v8i bit5(uint32_t qh) {
 }
 /* Σ u·x over 32 bytes as 8 int32 lanes (lane l = values 4l..4l+3); u unsigned ≤ 128, x signed */
 static inline v8i dot_u(v8i u, v8i x) { return _mm256_madd_epi16(_mm256_maddubs_epi16(u, x), _mm256_set1_epi16(1)); }
-/* the same with a signed w (sign moved onto x) */
-static inline v8i dot_s(v8i w, v8i x) { return dot_u(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w)); }
 /* Σ over 32 values with int16 scales per lane pair group: (u·x pairs)·sc → 8 int32 lanes */
 static inline v8i dot_sc(v8i u, v8i x, v8i sc16) { return _mm256_madd_epi16(_mm256_maddubs_epi16(u, x), sc16); }
-static inline int32_t hsum_i(v8i v) {
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
-  return _mm_cvtsi128_si32(s);
-}
 static inline float hsum_f(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -151,10 +114,6 @@ typedef __m512 vwf;
 static inline vw wpair(v8i a, v8i b) { return _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1); }
 static inline vw wld(const void *p) { return _mm512_loadu_si512(p); }
 static inline vw wdot_u(vw u, vw x) { return _mm512_madd_epi16(_mm512_maddubs_epi16(u, x), _mm512_set1_epi16(1)); }
-static inline vw wdot_s(vw w, vw x) {
-  const __mmask64 neg = _mm512_movepi8_mask(w);
-  return wdot_u(_mm512_abs_epi8(w), _mm512_mask_sub_epi8(x, neg, _mm512_setzero_si512(), x));
-}
 static inline vw wdot_sc(vw u, vw x, vw sc) { return _mm512_madd_epi16(_mm512_maddubs_epi16(u, x), sc); }
 /* signed weights: |w| once per row, and w's signs moved onto each token's x */
 typedef __mmask64 wsg;
@@ -168,7 +127,6 @@ static inline vw wsub(vw a, vw b) { return _mm512_sub_epi32(a, b); }
 static inline vwf wfnma_i(vw i, vwf s, vwf acc) { return _mm512_fnmadd_ps(_mm512_cvtepi32_ps(i), s, acc); }
 static inline vw wadd(vw a, vw b) { return _mm512_add_epi32(a, b); }
 static inline vw wzero(void) { return _mm512_setzero_si512(); }
-static inline int32_t whsum_i(vw v) { return _mm512_reduce_add_epi32(v); }
 static inline vwf wfzero(void) { return _mm512_setzero_ps(); }
 static inline vwf wfscale(float a, float b) { return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(a)), _mm256_set1_ps(b), 1); }
 static inline vwf wfma_i(vw i, vwf s, vwf acc) { return _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), s, acc); }
@@ -180,7 +138,6 @@ typedef __m256 vwf;
 static inline vw wpair(v8i a, v8i b) { (void)b; return a; }
 static inline vw wld(const void *p) { return ld32(p); }
 static inline vw wdot_u(vw u, vw x) { return dot_u(u, x); }
-static inline vw wdot_s(vw w, vw x) { return dot_s(w, x); }
 static inline vw wdot_sc(vw u, vw x, vw sc) { return dot_sc(u, x, sc); }
 typedef v8i wsg;
 static inline wsg wsigns(vw w) { return w; }
@@ -193,7 +150,6 @@ static inline vw wsub(vw a, vw b) { return _mm256_sub_epi32(a, b); }
 static inline vwf wfnma_i(vw i, vwf s, vwf acc) { return _mm256_fnmadd_ps(_mm256_cvtepi32_ps(i), s, acc); }
 static inline vw wadd(vw a, vw b) { return _mm256_add_epi32(a, b); }
 static inline vw wzero(void) { return _mm256_setzero_si256(); }
-static inline int32_t whsum_i(vw v) { return hsum_i(v); }
 static inline vwf wfzero(void) { return _mm256_setzero_ps(); }
 static inline vwf wfscale(float a, float b) { (void)b; return _mm256_set1_ps(a); }
 static inline vwf wfma_i(vw i, vwf s, vwf acc) { return _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), s, acc); }
@@ -205,9 +161,7 @@ static inline float whsum_f(vwf v) { return hsum_f(v); }
 /* Tile of NR rows × NT tokens: y = Σ over blocks, float32 per (row, token) in block order. */
 static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a, int64_t o, int64_t t,
                                                          const int NR, const int NT, const int dtype) {
-  const int QA = dtype >= JT_Q4_K ? 256 : 32;
-  const int BY = dtype == JT_Q8_0 ? 34 : dtype == JT_Q4_0 ? 18 : dtype == JT_Q4_1 ? 20 : dtype == JT_Q5_0 ? 22 :
-                 dtype == JT_Q5_1 ? 24 : dtype == JT_Q4_K ? 144 : dtype == JT_Q5_K ? 176 : 210;
+  const int QA = QK_OF(dtype), BY = BYTES_OF(dtype);
   const int64_t nb = a->cols / QA, ns = a->cols / 16;
   const uint8_t *w[IRT];
   const int8_t *xq[ITT];
@@ -454,30 +408,16 @@ static inline __attribute__((always_inline)) void iblock(const jt_matmul_args *a
   JT_BLOCK_LOOP(itile, IRT, ITT, a, o0, o1, t0, t1, dtype);
 }
 
-#define IBLOCK(name, DT) \
-  static void name(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t t0, int64_t t1) { iblock(a, o0, o1, t0, t1, DT); }
-IBLOCK(ib_q8_0, JT_Q8_0)
-IBLOCK(ib_q4_0, JT_Q4_0)
-IBLOCK(ib_q4_1, JT_Q4_1)
-IBLOCK(ib_q5_0, JT_Q5_0)
-IBLOCK(ib_q5_1, JT_Q5_1)
-IBLOCK(ib_q4_k, JT_Q4_K)
-IBLOCK(ib_q5_k, JT_Q5_K)
-IBLOCK(ib_q6_k, JT_Q6_K)
-
-typedef void (*jt_block_fn)(const jt_matmul_args *, int64_t, int64_t, int64_t, int64_t);
+#define IBLOCK(sfx, DT) \
+  static void ib_##sfx(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t t0, int64_t t1) { iblock(a, o0, o1, t0, t1, DT); }
+JT_QUANT_TYPES(IBLOCK)
 
 /* the int8-activation block routine of a quantised type (NULL for plain types) */
 jt_block_fn JT_FN(jt_iblock_fn)(int dtype) {
   switch (dtype) {
-  case JT_Q8_0: return ib_q8_0;
-  case JT_Q4_0: return ib_q4_0;
-  case JT_Q4_1: return ib_q4_1;
-  case JT_Q5_0: return ib_q5_0;
-  case JT_Q5_1: return ib_q5_1;
-  case JT_Q4_K: return ib_q4_k;
-  case JT_Q5_K: return ib_q5_k;
-  case JT_Q6_K: return ib_q6_k;
+#define ICASE(sfx, DT) case DT: return ib_##sfx;
+  JT_QUANT_TYPES(ICASE)
+#undef ICASE
   default: return NULL;
   }
 }
@@ -487,7 +427,7 @@ jt_block_fn JT_FN(jt_iblock_fn)(int dtype) {
  * arrays share one buffer: q rows padded to 64 bytes, then d (T × blocks), then Σq per 16 (T × cols/16).
  */
 void JT_FN(jt_quantize_act)(jt_matmul_args *a) {
-  const int64_t QA = a->dtype >= JT_Q4_K ? 256 : 32;
+  const int64_t QA = QK_OF(a->dtype);
   const int64_t ldq = (a->cols + 63) & ~(int64_t)63, nb = a->cols / QA, ns = a->cols / 16;
   const size_t qbytes = (size_t)(a->T * ldq), dbytes = (size_t)(a->T * nb) * 4, sbytes = (size_t)(a->T * ns) * 4;
   uint8_t *buf = (uint8_t *)jt_scratch(0, qbytes + dbytes + sbytes + 64);

@@ -8,7 +8,7 @@
  * accumulator in element order, vsum's fixed tree). So a quantised matmul equals the float32 matmul
  * of the decoded weights bit for bit, and stays batch-invariant.
  */
-#include "tile.h"
+#include "qblock.h"
 
 #if JT_ISA == JT_ISA_AVX512
 #define QRT 4
@@ -17,18 +17,6 @@
 #define QRT 4
 #define QTT 2
 #endif
-
-static inline float h16(const uint8_t *p) { return jt_h2f((uint16_t)(p[0] | p[1] << 8)); }
-
-/* get_scale_min_k4: 6-bit scale and min of sub-block j from the 12 bytes at s */
-static inline void scale_min_k4(int j, const uint8_t *s, int *sc, int *m) {
-  if (j < 4) { *sc = s[j] & 63; *m = s[j + 4] & 63; }
-  else { *sc = (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4); *m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4); }
-}
-
-#define QK_OF(dt) ((dt) >= JT_Q4_K ? 256 : 32)
-#define BYTES_OF(dt) ((dt) == JT_Q8_0 ? 34 : (dt) == JT_Q4_0 ? 18 : (dt) == JT_Q4_1 ? 20 : (dt) == JT_Q5_0 ? 22 : \
-                      (dt) == JT_Q5_1 ? 24 : (dt) == JT_Q4_K ? 144 : (dt) == JT_Q5_K ? 176 : 210)
 
 /* Per-block scales: value = q·dl[g] (+ mo[g]) for group g of SB values (Q4_K's −dmin·m is mo). */
 typedef struct { float dl[16], mo[16]; } qsc;
@@ -131,30 +119,16 @@ static inline __attribute__((always_inline)) void qblock(const jt_matmul_args *a
   JT_BLOCK_LOOP(qtile, QRT, QTT, a, o0, o1, t0, t1, dtype);
 }
 
-#define QBLOCK(name, DT) \
-  static void name(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t t0, int64_t t1) { qblock(a, o0, o1, t0, t1, DT); }
-QBLOCK(qb_q8_0, JT_Q8_0)
-QBLOCK(qb_q4_0, JT_Q4_0)
-QBLOCK(qb_q4_1, JT_Q4_1)
-QBLOCK(qb_q5_0, JT_Q5_0)
-QBLOCK(qb_q5_1, JT_Q5_1)
-QBLOCK(qb_q4_k, JT_Q4_K)
-QBLOCK(qb_q5_k, JT_Q5_K)
-QBLOCK(qb_q6_k, JT_Q6_K)
-
-typedef void (*jt_block_fn)(const jt_matmul_args *, int64_t, int64_t, int64_t, int64_t);
+#define QBLOCK(sfx, DT) \
+  static void qb_##sfx(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t t0, int64_t t1) { qblock(a, o0, o1, t0, t1, DT); }
+JT_QUANT_TYPES(QBLOCK)
 
 /* the block routine of a quantised type (NULL for plain types) */
 jt_block_fn JT_FN(jt_qblock_fn)(int dtype) {
   switch (dtype) {
-  case JT_Q8_0: return qb_q8_0;
-  case JT_Q4_0: return qb_q4_0;
-  case JT_Q4_1: return qb_q4_1;
-  case JT_Q5_0: return qb_q5_0;
-  case JT_Q5_1: return qb_q5_1;
-  case JT_Q4_K: return qb_q4_k;
-  case JT_Q5_K: return qb_q5_k;
-  case JT_Q6_K: return qb_q6_k;
+#define QCASE(sfx, DT) case DT: return qb_##sfx;
+  JT_QUANT_TYPES(QCASE)
+#undef QCASE
   default: return NULL;
   }
 }
@@ -167,19 +141,13 @@ static inline __attribute__((always_inline)) void dq_row(const int dtype, float 
     for (int c = 0; c < QK_OF(dtype); c += JT_W) vstore(out + b * QK_OF(dtype) + c, qvec(dtype, blk, &sc, c));
   }
 }
-#define DQROW(DT) dq_row(DT, out, src, n); break;
 
 /* n values (whole blocks) of a quantised row → float32 */
 void JT_FN(jt_dequant_row)(float *out, const uint8_t *src, int64_t n, int dtype) {
   switch (dtype) {
-  case JT_Q8_0: DQROW(JT_Q8_0)
-  case JT_Q4_0: DQROW(JT_Q4_0)
-  case JT_Q4_1: DQROW(JT_Q4_1)
-  case JT_Q5_0: DQROW(JT_Q5_0)
-  case JT_Q5_1: DQROW(JT_Q5_1)
-  case JT_Q4_K: DQROW(JT_Q4_K)
-  case JT_Q5_K: DQROW(JT_Q5_K)
-  case JT_Q6_K: DQROW(JT_Q6_K)
+#define DQCASE(sfx, DT) case DT: dq_row(DT, out, src, n); break;
+  JT_QUANT_TYPES(DQCASE)
+#undef DQCASE
   default: break;
   }
 }

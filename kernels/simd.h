@@ -35,6 +35,26 @@ static inline float jt_h2f(uint16_t h) {
 }
 #endif
 
+/* float → IEEE half, round to nearest even (scalar; F16C's conversion where the ISA has it) */
+static inline uint16_t jt_f2h(float f) {
+#if defined(__F16C__)
+  return (uint16_t)_cvtss_sh(f, 0);
+#else
+  uint32_t x; memcpy(&x, &f, 4);
+  const uint32_t sign = (x >> 16) & 0x8000, ax = x & 0x7fffffffu;
+  if (ax >= 0x7f800000u) return (uint16_t)(sign | 0x7c00 | (ax > 0x7f800000u ? 0x200 : 0));
+  if (ax >= 0x477ff000u) return (uint16_t)(sign | 0x7c00); /* ≥ 65520 rounds to infinity */
+  if (ax < 0x38800000u) { /* below 2^-14: a half subnormal, m·2^-24 */
+    float v; memcpy(&v, &ax, 4);
+    return (uint16_t)(sign | (uint32_t)rintf(v * 16777216.0f));
+  }
+  uint32_t h = (((ax >> 23) - 112) << 10) | ((ax & 0x7fffff) >> 13);
+  const uint32_t rem = ax & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) h++;
+  return (uint16_t)(sign | h);
+#endif
+}
+
 #define JT_CAT2(a, b) a##_##b
 #define JT_CAT(a, b) JT_CAT2(a, b)
 

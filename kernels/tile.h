@@ -1,6 +1,6 @@
 /*
- * tile.h — what matmul.c (plain weights) and quant.c (block-quantised weights) share: walking a block
- * of rows × tokens as RT×TT tiles with 1-token and 1-row edges, and storing a tile's canonical dots
+ * tile.h — what matmul.c (plain weights), quant.c and qdot.c (block-quantised weights) share: the
+ * block routine type, walking a block of rows × tokens as RT×TT tiles with 1-token and 1-row edges, and storing a tile's canonical dots
  * (vsum's fixed tree, then + bias). Every tile shape computes each dot the same way, which is why
  * the tiling never changes a result.
  */
@@ -8,6 +8,9 @@
 #define JT_TILE_H
 
 #include "simd.h"
+
+/* a routine computing rows [o0, o1) × tokens [t0, t1) of a matmul */
+typedef void (*jt_block_fn)(const jt_matmul_args *, int64_t, int64_t, int64_t, int64_t);
 
 /* y[t+k, o+r] = vsum(acc[k][r]) (+ bias[o+r]) for k < NT, r < NR */
 #define JT_TILE_STORE(a, o, t, NR, NT, acc)                                      \

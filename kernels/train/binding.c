@@ -33,6 +33,8 @@ static void *typed(args_t *a, size_t i, napi_typedarray_type want_t, size_t want
   return data;
 }
 static float *f32(args_t *a, size_t i, size_t want) { return typed(a, i, napi_float32_array, want); }
+/* floats that M rows of n, `stride` apart from offset `off`, reach (0 for no rows) */
+static size_t strided(size_t M, size_t off, size_t stride, size_t n) { return M ? off + (M - 1) * stride + n : 0; }
 static int32_t *i32(args_t *a, size_t i, size_t want) { return typed(a, i, napi_int32_array, want); }
 
 static double dbl(args_t *a, size_t i) {
@@ -127,7 +129,7 @@ static napi_value conv_fwd(napi_env env, napi_callback_info info) {
   jt_conv_args s = {0}; int th;
   if (!conv_shape(&A, &s, &th)) return NULL;
   const size_t M = (size_t)s.B * s.T;
-  s.u = f32(&A, 6, M ? (M - 1) * s.uStride + s.E : 0); s.w = f32(&A, 7, (size_t)s.E * s.K);
+  s.u = f32(&A, 6, strided(M, 0, s.uStride, s.E)); s.w = f32(&A, 7, (size_t)s.E * s.K);
   s.bias = is_null(&A, 8) ? NULL : f32(&A, 8, s.E); s.c = f32(&A, 9, M * s.E);
   if (A.bad) return NULL;
   jt_train_conv_fwd(&s, th);
@@ -139,7 +141,7 @@ static napi_value conv_bwd(napi_env env, napi_callback_info info) {
   args_t A; if (!get_args(env, info, &A, 12, "convBwd")) return NULL;
   jt_conv_args s = {0}; int th;
   if (!conv_shape(&A, &s, &th)) return NULL;
-  const size_t M = (size_t)s.B * s.T, nu = M ? (M - 1) * s.uStride + s.E : 0;
+  const size_t M = (size_t)s.B * s.T, nu = strided(M, 0, s.uStride, s.E);
   s.u = f32(&A, 6, nu); s.w = f32(&A, 7, (size_t)s.E * s.K); s.dc = f32(&A, 8, M * s.E);
   s.du = f32(&A, 9, nu); s.dw = f32(&A, 10, (size_t)s.E * s.K); s.db = is_null(&A, 11) ? NULL : f32(&A, 11, s.E);
   if (A.bad) return NULL;
@@ -199,7 +201,7 @@ static napi_value glu_fwd(napi_env env, napi_callback_info info) {
   int M = num(&A, 0), E = num(&A, 1), zOff = num(&A, 2), zs = num(&A, 3);
   if (A.bad) return NULL;
   if (M < 0 || E < 1 || zOff < 0 || zs < E) { napi_throw_range_error(env, NULL, "siluGluFwd: bad shape"); return NULL; }
-  const size_t nz = M ? (size_t)zOff + (size_t)(M - 1) * zs + E : 0;
+  const size_t nz = strided(M, zOff, zs, E);
   float *out = f32(&A, 4, (size_t)M * E), *a = f32(&A, 5, (size_t)M * E), *z = f32(&A, 6, nz);
   if (A.bad) return NULL;
   jt_train_silu_glu_fwd(out, a, z + zOff, zs, M, E);
@@ -212,7 +214,7 @@ static napi_value glu_bwd(napi_env env, napi_callback_info info) {
   int M = num(&A, 0), E = num(&A, 1), zOff = num(&A, 2), zs = num(&A, 3);
   if (A.bad) return NULL;
   if (M < 0 || E < 1 || zOff < 0 || zs < E) { napi_throw_range_error(env, NULL, "siluGluBwd: bad shape"); return NULL; }
-  const size_t nz = M ? (size_t)zOff + (size_t)(M - 1) * zs + E : 0;
+  const size_t nz = strided(M, zOff, zs, E);
   float *da = f32(&A, 4, (size_t)M * E), *dz = f32(&A, 5, nz), *g = f32(&A, 6, (size_t)M * E), *a = f32(&A, 7, (size_t)M * E), *z = f32(&A, 8, nz);
   if (A.bad) return NULL;
   jt_train_silu_glu_bwd(da, dz + zOff, g, a, z + zOff, zs, M, E);
@@ -227,7 +229,7 @@ static napi_value rms_fwd(napi_env env, napi_callback_info info) {
   int xo = num(&A, 5); s.xStride = num(&A, 6); int yo = num(&A, 9); s.yStride = num(&A, 10);
   if (A.bad) return NULL;
   if (s.M < 0 || s.n < 1 || xo < 0 || yo < 0 || s.xStride < s.n || s.yStride < s.n) { napi_throw_range_error(env, NULL, "rmsFwd: bad shape"); return NULL; }
-  const size_t nx = s.M ? (size_t)xo + (size_t)(s.M - 1) * s.xStride + s.n : 0, ny = s.M ? (size_t)yo + (size_t)(s.M - 1) * s.yStride + s.n : 0;
+  const size_t nx = strided(s.M, xo, s.xStride, s.n), ny = strided(s.M, yo, s.yStride, s.n);
   const float *x = f32(&A, 4, nx); s.w = f32(&A, 7, s.n); float *y = f32(&A, 8, ny); s.rstd = f32(&A, 11, s.M);
   if (A.bad) return NULL;
   s.x = x + xo; s.y = y + yo;
@@ -243,9 +245,8 @@ static napi_value rms_bwd(napi_env env, napi_callback_info info) {
   int dxo = num(&A, 4); s.dxStride = num(&A, 5); int dyo = num(&A, 8); s.dyStride = num(&A, 9); int xo = num(&A, 11); s.xStride = num(&A, 12);
   if (A.bad) return NULL;
   if (s.M < 0 || s.n < 1 || dxo < 0 || dyo < 0 || xo < 0 || s.dxStride < s.n || s.dyStride < s.n || s.xStride < s.n) { napi_throw_range_error(env, NULL, "rmsBwd: bad shape"); return NULL; }
-  const size_t last = s.M ? (size_t)(s.M - 1) : 0, need = s.M ? 1 : 0;
-  float *dx = f32(&A, 3, need * ((size_t)dxo + last * s.dxStride + s.n)); s.dw = f32(&A, 6, s.n);
-  const float *dy = f32(&A, 7, need * ((size_t)dyo + last * s.dyStride + s.n)), *x = f32(&A, 10, need * ((size_t)xo + last * s.xStride + s.n));
+  float *dx = f32(&A, 3, strided(s.M, dxo, s.dxStride, s.n)); s.dw = f32(&A, 6, s.n);
+  const float *dy = f32(&A, 7, strided(s.M, dyo, s.dyStride, s.n)), *x = f32(&A, 10, strided(s.M, xo, s.xStride, s.n));
   s.w = f32(&A, 13, s.n); s.rstd = f32(&A, 14, s.M);
   if (A.bad) return NULL;
   s.dx = dx + dxo; s.dy = dy + dyo; s.x = x + xo;

@@ -6,8 +6,9 @@
  *   dx[t, i] += Σ_o dy[t, o]·W[o, i]   (threads split t; likewise a panel of W rows)
  * and the SiLU gate of the Mamba mixer and SwiGLU (src/train/ops/elementwise.ts):
  *   out = a ⊙ silu(z);  da = g ⊙ silu(z), dz = g ⊙ a ⊙ silu'(z)   (z rows strided).
- * With AVX2 the four-row blocks keep a 4×16 tile of the output in registers across the panel (8 FMAs
- * per 6 loads); other columns and builds without AVX2 take the plain loops, which GCC vectorises.
+ * Both run four output rows at a time through one routine (rows4): with AVX2 a 4×16 tile of the output
+ * stays in registers across the panel (8 FMAs per 6 loads); other columns and builds without AVX2
+ * take the plain loops, which GCC vectorises.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -23,39 +24,46 @@ typedef struct { const jt_gemm_args *a; int lo, hi; } task_t;
 /* rows of the streamed operand per cache panel: about 128 KB */
 static inline int panel(int n) { int r = 32768 / (n > 0 ? n : 1); return r < 4 ? 4 : r; }
 
+/*
+ * c_r[i] += Σ_{k<K} A(r, k)·b[k·ldb + i] for the 4 rows c_r = c + r·ldc and columns i < n, where
+ * A(r, k) = a[r·ars + k·aks]; every element takes its k in order. With AVX2 a 4×16 tile of c stays in
+ * registers across all K (8 FMAs per 6 loads); other columns take the plain loop.
+ */
+static inline void rows4(float *c, size_t ldc, const float *a, size_t ars, size_t aks, const float *b, size_t ldb, int K, int n) {
+  float *c0 = c, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
+  int i0 = 0;
+#ifdef __AVX2__
+  for (; i0 + 16 <= n; i0 += 16) {
+    __m256 c00 = _mm256_loadu_ps(c0 + i0), c01 = _mm256_loadu_ps(c0 + i0 + 8), c10 = _mm256_loadu_ps(c1 + i0), c11 = _mm256_loadu_ps(c1 + i0 + 8);
+    __m256 c20 = _mm256_loadu_ps(c2 + i0), c21 = _mm256_loadu_ps(c2 + i0 + 8), c30 = _mm256_loadu_ps(c3 + i0), c31 = _mm256_loadu_ps(c3 + i0 + 8);
+    for (int k = 0; k < K; k++) {
+      const float *ak = a + (size_t)k * aks, *bk = b + (size_t)k * ldb + i0;
+      const __m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
+      __m256 v = _mm256_broadcast_ss(ak); c00 = _mm256_fmadd_ps(v, b0, c00); c01 = _mm256_fmadd_ps(v, b1, c01);
+      v = _mm256_broadcast_ss(ak + ars); c10 = _mm256_fmadd_ps(v, b0, c10); c11 = _mm256_fmadd_ps(v, b1, c11);
+      v = _mm256_broadcast_ss(ak + 2 * ars); c20 = _mm256_fmadd_ps(v, b0, c20); c21 = _mm256_fmadd_ps(v, b1, c21);
+      v = _mm256_broadcast_ss(ak + 3 * ars); c30 = _mm256_fmadd_ps(v, b0, c30); c31 = _mm256_fmadd_ps(v, b1, c31);
+    }
+    _mm256_storeu_ps(c0 + i0, c00); _mm256_storeu_ps(c0 + i0 + 8, c01); _mm256_storeu_ps(c1 + i0, c10); _mm256_storeu_ps(c1 + i0 + 8, c11);
+    _mm256_storeu_ps(c2 + i0, c20); _mm256_storeu_ps(c2 + i0 + 8, c21); _mm256_storeu_ps(c3 + i0, c30); _mm256_storeu_ps(c3 + i0 + 8, c31);
+  }
+#endif
+  if (i0 < n) for (int k = 0; k < K; k++) {
+    const float *ak = a + (size_t)k * aks, *bk = b + (size_t)k * ldb;
+    const float a0 = ak[0], a1 = ak[ars], a2 = ak[2 * ars], a3 = ak[3 * ars];
+    for (int i = i0; i < n; i++) { const float bv = bk[i]; c0[i] += a0 * bv; c1[i] += a1 * bv; c2[i] += a2 * bv; c3[i] += a3 * bv; }
+  }
+}
+
 static void *dw_task(void *p) {
   task_t *tk = p; const jt_gemm_args *a = tk->a;
   const int M = a->M, nIn = a->nIn, nOut = a->nOut, P = panel(nIn);
   for (int t0 = 0; t0 < M; t0 += P) {
     const int t1 = t0 + P < M ? t0 + P : M;
     int o = tk->lo;
-    for (; o + 4 <= tk->hi; o += 4) {
-      float *w0 = a->dW + (size_t)o * nIn, *w1 = w0 + nIn, *w2 = w1 + nIn, *w3 = w2 + nIn;
-      int i0 = 0;
-#ifdef __AVX2__
-      /* 4 rows × 16 columns of dW held in registers over the panel */
-      for (; i0 + 16 <= nIn; i0 += 16) {
-        __m256 c00 = _mm256_loadu_ps(w0 + i0), c01 = _mm256_loadu_ps(w0 + i0 + 8), c10 = _mm256_loadu_ps(w1 + i0), c11 = _mm256_loadu_ps(w1 + i0 + 8);
-        __m256 c20 = _mm256_loadu_ps(w2 + i0), c21 = _mm256_loadu_ps(w2 + i0 + 8), c30 = _mm256_loadu_ps(w3 + i0), c31 = _mm256_loadu_ps(w3 + i0 + 8);
-        for (int t = t0; t < t1; t++) {
-          const float *dy = a->dy + (size_t)t * nOut + o, *x = a->x + (size_t)t * nIn + i0;
-          const __m256 x0 = _mm256_loadu_ps(x), x1 = _mm256_loadu_ps(x + 8);
-          __m256 b = _mm256_broadcast_ss(dy); c00 = _mm256_fmadd_ps(b, x0, c00); c01 = _mm256_fmadd_ps(b, x1, c01);
-          b = _mm256_broadcast_ss(dy + 1); c10 = _mm256_fmadd_ps(b, x0, c10); c11 = _mm256_fmadd_ps(b, x1, c11);
-          b = _mm256_broadcast_ss(dy + 2); c20 = _mm256_fmadd_ps(b, x0, c20); c21 = _mm256_fmadd_ps(b, x1, c21);
-          b = _mm256_broadcast_ss(dy + 3); c30 = _mm256_fmadd_ps(b, x0, c30); c31 = _mm256_fmadd_ps(b, x1, c31);
-        }
-        _mm256_storeu_ps(w0 + i0, c00); _mm256_storeu_ps(w0 + i0 + 8, c01); _mm256_storeu_ps(w1 + i0, c10); _mm256_storeu_ps(w1 + i0 + 8, c11);
-        _mm256_storeu_ps(w2 + i0, c20); _mm256_storeu_ps(w2 + i0 + 8, c21); _mm256_storeu_ps(w3 + i0, c30); _mm256_storeu_ps(w3 + i0 + 8, c31);
-      }
-#endif
-      if (i0 < nIn) for (int t = t0; t < t1; t++) {
-        const float *dy = a->dy + (size_t)t * nOut + o;
-        const float a0 = dy[0], a1 = dy[1], a2 = dy[2], a3 = dy[3];
-        const float *x = a->x + (size_t)t * nIn;
-        for (int i = i0; i < nIn; i++) { const float xv = x[i]; w0[i] += a0 * xv; w1[i] += a1 * xv; w2[i] += a2 * xv; w3[i] += a3 * xv; }
-      }
-    }
+    /* 4 rows of dW over the panel of x rows: A(r, t) = dy[t, o + r] */
+    for (; o + 4 <= tk->hi; o += 4)
+      rows4(a->dW + (size_t)o * nIn, nIn, a->dy + (size_t)t0 * nOut + o, 1, nOut, a->x + (size_t)t0 * nIn, nIn, t1 - t0, nIn);
     for (; o < tk->hi; o++) {
       float *w = a->dW + (size_t)o * nIn;
       for (int t = t0; t < t1; t++) {
@@ -76,33 +84,9 @@ static void *dx_task(void *p) {
   for (int o0 = 0; o0 < nOut; o0 += P) {
     const int o1 = o0 + P < nOut ? o0 + P : nOut;
     int t = tk->lo;
-    for (; t + 4 <= tk->hi; t += 4) {
-      float *d0 = a->dx + (size_t)t * nIn, *d1 = d0 + nIn, *d2 = d1 + nIn, *d3 = d2 + nIn;
-      const float *g0 = a->dy + (size_t)t * nOut, *g1 = g0 + nOut, *g2 = g1 + nOut, *g3 = g2 + nOut;
-      int i0 = 0;
-#ifdef __AVX2__
-      /* 4 rows × 16 columns of dx held in registers over the panel of W rows */
-      for (; i0 + 16 <= nIn; i0 += 16) {
-        __m256 c00 = _mm256_loadu_ps(d0 + i0), c01 = _mm256_loadu_ps(d0 + i0 + 8), c10 = _mm256_loadu_ps(d1 + i0), c11 = _mm256_loadu_ps(d1 + i0 + 8);
-        __m256 c20 = _mm256_loadu_ps(d2 + i0), c21 = _mm256_loadu_ps(d2 + i0 + 8), c30 = _mm256_loadu_ps(d3 + i0), c31 = _mm256_loadu_ps(d3 + i0 + 8);
-        for (int o = o0; o < o1; o++) {
-          const float *w = a->W + (size_t)o * nIn + i0;
-          const __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
-          __m256 b = _mm256_broadcast_ss(g0 + o); c00 = _mm256_fmadd_ps(b, w0, c00); c01 = _mm256_fmadd_ps(b, w1, c01);
-          b = _mm256_broadcast_ss(g1 + o); c10 = _mm256_fmadd_ps(b, w0, c10); c11 = _mm256_fmadd_ps(b, w1, c11);
-          b = _mm256_broadcast_ss(g2 + o); c20 = _mm256_fmadd_ps(b, w0, c20); c21 = _mm256_fmadd_ps(b, w1, c21);
-          b = _mm256_broadcast_ss(g3 + o); c30 = _mm256_fmadd_ps(b, w0, c30); c31 = _mm256_fmadd_ps(b, w1, c31);
-        }
-        _mm256_storeu_ps(d0 + i0, c00); _mm256_storeu_ps(d0 + i0 + 8, c01); _mm256_storeu_ps(d1 + i0, c10); _mm256_storeu_ps(d1 + i0 + 8, c11);
-        _mm256_storeu_ps(d2 + i0, c20); _mm256_storeu_ps(d2 + i0 + 8, c21); _mm256_storeu_ps(d3 + i0, c30); _mm256_storeu_ps(d3 + i0 + 8, c31);
-      }
-#endif
-      if (i0 < nIn) for (int o = o0; o < o1; o++) {
-        const float b0 = g0[o], b1 = g1[o], b2 = g2[o], b3 = g3[o];
-        const float *w = a->W + (size_t)o * nIn;
-        for (int i = i0; i < nIn; i++) { const float wv = w[i]; d0[i] += b0 * wv; d1[i] += b1 * wv; d2[i] += b2 * wv; d3[i] += b3 * wv; }
-      }
-    }
+    /* 4 rows of dx over the panel of W rows: A(r, o) = dy[t + r, o] */
+    for (; t + 4 <= tk->hi; t += 4)
+      rows4(a->dx + (size_t)t * nIn, nIn, a->dy + (size_t)t * nOut + o0, nOut, 1, a->W + (size_t)o0 * nIn, nIn, o1 - o0, nIn);
     for (; t < tk->hi; t++) {
       float *d = a->dx + (size_t)t * nIn;
       for (int o = o0; o < o1; o++) {

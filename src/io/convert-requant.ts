@@ -9,12 +9,12 @@
  */
 import { JambaUserError } from '../errors.js';
 import { DTYPES, type DType } from '../tensor/dtype.js';
+import { isQuantized } from '../tensor/quant/index.js';
 import type { PlannedTensor } from './convert-plan.js';
 import { TYPE_RULES, type ConvertType } from './convert-types.js';
 import { ggmlTypeName } from './gguf/constants.js';
 import type { TensorSource } from './source.js';
 
-const isQuantized = (t: DType) => DTYPES[t].blockSize > 1;
 const upper = (t: DType) => ggmlTypeName(DTYPES[t].ggmlType);
 
 /**

@@ -5,11 +5,11 @@
  *   d = amax/127, q_i = clamp(round-half-even(x_i·id), ±127)        (float32 arithmetic)
  * with id = 127/amax for 32-blocks (llama.cpp's x86 Q8_0 quantiser) and 1/d for 256-blocks (its Q8_K),
  * so that x̂_i = d·q_i, where 32-blocks keep d rounded to fp16 (llama.cpp's Q8_0 activations do; its
- * Q8_K blocks for the K types keep a float32 d and equal ours up to a sign that cancels). The matmul then computes Σ_i w_i·x̂_i with the weights exactly as stored.
+ * Q8_K blocks for the K types keep a float32 d and equal ours up to a sign that cancels). The matmul
+ * then computes Σ_i w_i·x̂_i with the weights exactly as stored.
  */
-import type { DType } from '../dtype.js';
+import { DTYPES, f16ToF32, f32ToF16, type DType } from '../dtype.js';
 import { f, nearestInt } from './common.js';
-import { f16ToF32, f32ToF16 } from '../dtype.js';
 import { JambaUserError } from '../../errors.js';
 
 /** How quantised weights meet activations: int8 blocks (llama.cpp's way, fast) or exact float32. */
@@ -23,9 +23,9 @@ export function defaultQuantDot(): QuantDot {
   throw new JambaUserError(`the environment variable JAMBA_QUANT_DOT must be 'int8' or 'exact', got '${v}'`);
 }
 
-/** Activation block length for a quantised weight type. */
+/** Activation block length for a quantised weight type: its own block size (32, or 256 for the K types). */
 export function actBlock(dtype: DType): number {
-  return dtype === 'q4_k' || dtype === 'q5_k' || dtype === 'q6_k' ? 256 : 32;
+  return DTYPES[dtype].blockSize;
 }
 
 /**

@@ -18,7 +18,6 @@ import type { SequenceMemory } from '../memory/sequence.js';
 import type { JambaModel } from '../model/jamba.js';
 import { modelFromCheckpoint } from '../model/load.js';
 import { loadTokenizer, tokenizerFromGgufMetadata } from '../tokenizer/load.js';
-import { StreamDecoder } from '../tokenizer/stream-decoder.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { chatOnce, type ChatOptions, type ChatResult } from './chat.js';
 import { DecodeLoop, type GenerateResult } from './decode-loop.js';
@@ -124,15 +123,13 @@ export class TextModel {
     const sampler = o.seed === undefined && spec.rng ? new Sampler(params, spec.rng) : new Sampler(params);
     const tok = this.tokenizer;
     const visible = spec.visible ?? (o.special ? () => true : (id: number) => !tok.isSpecial(id));
-    const decoder = new StreamDecoder((ids) => tok.decode(ids.filter(visible)), {
-      context: spec.prompt.slice(0, P).filter(visible).slice(-4),
-    });
+    const decoder = tok.streamDecoder({ context: spec.prompt, visible });
     return new DecodeLoop({
       model: this.model, memory: spec.memory, prompt: spec.prompt, reused: spec.reused, sampler,
       maxTokens: Math.min(o.maxTokens ?? room, room),
       eosIds: this.eosIds, ignoreEos: o.ignoreEos ?? false, stop: o.stop ?? [],
       decoder, signal: o.signal, logprobs: o.logprobs ?? false,
-      tokenText: (id) => tok.decode([id]),
+      tokenText: (id) => tok.tokenText(id),
       prefillChunk: o.prefillChunk ?? 512,
       onPrompt: spec.onPrompt,
     });

@@ -68,8 +68,8 @@ export class TextOutput {
   }
 
   push(ev: TokenEvent): OutputStep {
-    // A model vocabulary padded past the tokenizer's has ids with no text: they show as nothing.
-    const chunk = this.known(ev.id) ? this.decoder.push(ev.id) : '';
+    // Ids of a model vocabulary padded past the tokenizer's show as nothing (Tokenizer.streamDecoder).
+    const chunk = this.decoder.push(ev.id);
     const d = this.criteria.step(ev.id, chunk);
     if (d.finish === 'eos' || d.finish === 'stop') this.stoppedBy = d.finish;
     const step: OutputStep = { text: this.release(d.text), done: d.finish !== undefined };
@@ -77,15 +77,11 @@ export class TextOutput {
       step.logprobs = {
         text: chunk,
         logprob: ev.logprob,
-        top: (ev.top ?? []).map((t) => ({ text: this.known(t.id) ? this.tok.decode([t.id]) : '', logprob: t.logprob })),
+        top: (ev.top ?? []).map((t) => ({ text: this.tok.tokenText(t.id), logprob: t.logprob })),
       };
       this.logprobs.push(step.logprobs);
     }
     return step;
-  }
-
-  private known(id: number): boolean {
-    return id < this.tok.vocabSize;
   }
 
   /** At the end: releases what the detokeniser and the stop rules still hold. */

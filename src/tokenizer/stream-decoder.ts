@@ -16,6 +16,8 @@ export interface StreamDecoderOptions {
   context?: readonly number[];
   /** Leave out special tokens (default false). */
   skipSpecial?: boolean;
+  /** Ids for which this returns false show no text (and are left out of the context). */
+  visible?: (id: number) => boolean;
 }
 
 /** How many context ids to keep as left context for the first decode. */

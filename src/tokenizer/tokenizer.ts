@@ -52,8 +52,14 @@ export interface Tokenizer extends TokenizerInfo {
   tokenToId(token: string): number | undefined;
   /** True for special/control tokens (the ones `skipSpecial` leaves out). */
   isSpecial(id: number): boolean;
-  /** Incremental detokeniser; `context` are ids already shown (e.g. the prompt), used only as left context. */
+  /**
+   * Incremental detokeniser for generated ids; `context` are ids already shown (e.g. the prompt), used
+   * only as left context. Ids past the vocabulary (a model vocabulary padded past the tokenizer's) show
+   * as nothing, as do ids `visible` rejects.
+   */
   streamDecoder(options?: StreamDecoderOptions): StreamDecoder;
+  /** One generated token's text as decode([id]) gives it, or '' for an id past the vocabulary. */
+  tokenText(id: number): string;
 }
 
 /** Shared plumbing: the stated facts, range checks, and the streaming decoder built on `decode`. */
@@ -81,7 +87,14 @@ export abstract class BaseTokenizer implements Tokenizer {
   }
 
   streamDecoder(options: StreamDecoderOptions = {}): StreamDecoder {
-    return new StreamDecoder((ids, skip) => this.decode(ids, { skipSpecial: skip }), options);
+    const visible = options.visible;
+    const keep = (id: number): boolean => id < this.vocabSize && (visible === undefined || visible(id));
+    return new StreamDecoder((ids, skip) => this.decode(ids.filter(keep), { skipSpecial: skip }),
+      { ...options, context: options.context?.filter(keep) });
+  }
+
+  tokenText(id: number): string {
+    return id < this.vocabSize ? this.decode([id]) : '';
   }
 
   /** Adds BOS/EOS around `ids` when asked and the files say so. */

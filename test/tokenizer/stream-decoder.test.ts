@@ -1,7 +1,8 @@
 /**
  * Streaming detokenisation over the Llama 2 tokenizer.json (byte-fallback tokens for emoji and rare
  * CJK): chunks join to the full decode, no chunk carries half a character, left context keeps the
- * word-initial space, and an incomplete tail is only released by flush().
+ * word-initial space, an incomplete tail is only released by flush(), and generated ids the tokenizer
+ * has no text for (a padded model vocabulary) or that `visible` rejects show as nothing.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -54,5 +55,20 @@ describe('StreamDecoder', async () => {
     assert.equal(sd.flush(), tok.decode(ids.slice(0, -1)));
     assert.ok(tok.decode(ids.slice(0, -1)).includes('\uFFFD'));
     assert.equal(sd.flush(), '');
+  });
+
+  it('shows ids past the vocabulary (a padded model vocabulary) and ids `visible` rejects as nothing', () => {
+    const ids = tok.encode('Once upon a time', { addSpecial: false });
+    const V = tok.vocabSize;
+    const mixed = [V + 3, ids[0]!, V, ...ids.slice(1, 3), 2, V + 100, ...ids.slice(3)];
+    const sd = tok.streamDecoder({ context: [1, V + 7], visible: (id) => id !== 2 });
+    const text = mixed.map((id) => sd.push(id)).join('') + sd.flush();
+    const plain = tok.streamDecoder({ context: [1] });
+    const want = ids.map((id) => plain.push(id)).join('') + plain.flush();
+    assert.equal(text, want);
+    assert.ok(want.includes('Once upon a time'), JSON.stringify(want));
+    assert.equal(tok.tokenText(V + 1), '');
+    assert.equal(tok.tokenText(ids[1]!), tok.decode([ids[1]!]));
+    assert.throws(() => tok.decode([V]), /outside the vocabulary/); // explicit decoding still refuses them
   });
 });

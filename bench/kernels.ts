@@ -1,7 +1,10 @@
 /**
  * Kernel micro-benchmark (not part of npm test): matmul throughput of the native backend on f32,
- * f16, bf16 and block-quantised weights — prefill-shaped (T = 128, compute-bound: GFLOP/s) and decode-shaped (T = 1,
- * memory-bound: GB/s of weight bytes) — against the reference backend on a small case.
+ * f16, bf16 and block-quantised weights — prefill-shaped (T = 128, compute-bound: GFLOP/s), decode-shaped
+ * (T = 1, one 16–32 MB matrix again and again: GB/s of weight bytes) and decode-shaped cold (T = 1 over
+ * ~110 MB of distinct 1024×512 matrices, as a decoded token meets its layers) — attention decode over
+ * 32K cached keys (one layer again and again, and 16 layers read cold), and the reference backend on a
+ * small case.
  * Usage: node dist/bench/kernels.js [--threads n] [--isa generic|avx2|avx512] [--types f32,q8_0,…]
  */
 import { RefBackend } from '../src/backends/ref/index.js';
@@ -69,6 +72,25 @@ for (const dtype of types) {
     const s = time(() => nb.matmul(y, x, w, 1), 20);
     console.log(`${dtype} matvec ${rows}x${cols}: ${(w.data.byteLength / s / 1e9).toFixed(1)} GB/s of weights, ${(2 * rows * cols / s / 1e9).toFixed(1)} GFLOP/s`);
   }
+  // decode, cold: one token through enough distinct 1024x512 matrices to leave the caches (~110 MB)
+  {
+    const rows = 1024, cols = 512, w0 = weight(dtype, rows, cols);
+    const ws = Array.from({ length: Math.ceil(110e6 / w0.data.byteLength) }, (_, i) => makeWeight(`w${i}`, dtype, [rows, cols], w0.data.slice()));
+    const x = new Float32Array(cols).fill(0.01), y = new Float32Array(rows);
+    const s = time(() => { for (const w of ws) nb.matmul(y, x, w, 1); }, 5);
+    console.log(`${dtype} matvec cold, ${ws.length} x ${rows}x${cols}: ${(ws.length * w0.data.byteLength / s / 1e9).toFixed(1)} GB/s of weights`);
+  }
+}
+// attention decode: one query token over 32K cached keys, bench-small's heads (8 query, 2 KV, d 64)
+{
+  const S = 32768, nH = 8, nKV = 2, d = 64, L = 16;
+  const layers = Array.from({ length: L }, () => ({ k: new Float32Array(S * nKV * d).fill(0.01), v: new Float32Array(S * nKV * d).fill(0.02) }));
+  const q = new Float32Array(nH * d).fill(0.1), out = new Float32Array(nH * d), kvBytes = 2 * S * nKV * d * 4;
+  const one = (l: { k: Float32Array; v: Float32Array }) => nb.attention({ q, k: l.k, v: l.v, T: 1, past: S - 1, nH, nKV, d, scale: 0.125, out });
+  const hot = time(() => one(layers[0]!), 20);
+  console.log(`attention decode, ${S} keys, one layer again and again: ${(hot * 1e3).toFixed(2)} ms, ${(kvBytes / hot / 1e9).toFixed(1)} GB/s of K and V`);
+  const cold = time(() => { for (const l of layers) one(l); }, 5);
+  console.log(`attention decode, ${S} keys, ${L} layers read cold (${(L * kvBytes / 1e6).toFixed(0)} MB): ${(cold * 1e3).toFixed(1)} ms, ${(L * kvBytes / cold / 1e9).toFixed(1)} GB/s`);
 }
 {
   const rows = 256, cols = 256, T = 16;

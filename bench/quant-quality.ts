@@ -4,6 +4,9 @@
  * (node-llama-cpp, KV F32, flash attention off) on the same files and the same token ids.
  *
  *   node dist/bench/quant-quality.js --text held-out.txt --ctx 256 a.gguf b.gguf …
+ *   node dist/bench/quant-quality.js --held-out <data file> [--val-fraction 0.05] --ctx 256 a.gguf …
+ * The second form scores the documents `jamba train` holds out of that data file (its last
+ * val-fraction, one document a line), e.g. the shipped model's held-out TinyStories stories.
  */
 import { readFileSync } from 'node:fs';
 import { getLlama, LlamaLogLevel, type ControlledEvaluateInputItem, type Token } from 'node-llama-cpp';
@@ -12,6 +15,7 @@ import { createBackend } from '../src/backends/index.js';
 import { loadModel } from '../src/model/load.js';
 import { loadTokenizer } from '../src/tokenizer/load.js';
 import { readGgufMetadata } from '../src/io/gguf/index.js';
+import { heldOutCount, readDocuments } from '../src/train/data.js';
 
 const args = process.argv.slice(2);
 const take = (name: string, def: string): string => {
@@ -22,6 +26,8 @@ const take = (name: string, def: string): string => {
   return v;
 };
 const textPath = take('text', '');
+const heldOutFrom = take('held-out', '');
+const valFraction = Number(take('val-fraction', '0.05'));
 const nCtx = Number(take('ctx', '256'));
 const files = args;
 
@@ -51,7 +57,16 @@ async function llamaCppPpl(path: string, tokens: number[], bos: number | undefin
   return Math.exp(nll / count);
 }
 
-const text = readFileSync(textPath, 'utf8');
+function heldOutText(file: string): string {
+  const docs = readDocuments([file]);
+  return docs.slice(docs.length - heldOutCount(docs.length, valFraction)).join('\n') + '\n';
+}
+
+if (!textPath === !heldOutFrom) {
+  console.error('quant-quality: give either --text <file> or --held-out <data file>');
+  process.exit(2);
+}
+const text = heldOutFrom ? heldOutText(heldOutFrom) : readFileSync(textPath, 'utf8');
 const rows: string[] = ['| file | jamba-ts PPL | llama.cpp PPL |', '| --- | --- | --- |'];
 for (const f of files) {
   const tok = await loadTokenizer(f, { readGgufMetadata });

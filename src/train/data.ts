@@ -40,8 +40,13 @@ export function readDocuments(files: readonly string[]): string[] {
 
 export interface Splits { train: Int32Array; val: Int32Array; trainDocs: number; valDocs: number }
 
+/** How many of `nDocs` documents (the last ones, in file order) are held out for `valFraction`. */
+export function heldOutCount(nDocs: number, valFraction: number): number {
+  return valFraction > 0 ? Math.max(1, Math.round(nDocs * valFraction)) : 0;
+}
+
 export function tokenizeSplits(docs: readonly string[], encode: (s: string) => number[], bos: number, eos: number, valFraction: number): Splits {
-  const nVal = valFraction > 0 ? Math.max(1, Math.round(docs.length * valFraction)) : 0;
+  const nVal = heldOutCount(docs.length, valFraction);
   if (nVal >= docs.length) throw new JambaUserError(`val fraction ${valFraction} leaves no training documents (${docs.length} in all)`);
   const stream = (list: readonly string[]): Int32Array => {
     const out: number[] = [];

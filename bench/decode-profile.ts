@@ -10,7 +10,7 @@ import type { Weight } from '../src/tensor/weight.js';
 import { loadModel } from '../src/model/load.js';
 import { argmax, flag } from './common.js';
 
-const OPS = ['matmul', 'rmsNorm', 'attention', 'conv1d', 'scan', 'gatedAct', 'add', 'embed'] as const;
+const OPS = ['matmul', 'matmulMany', 'rmsNorm', 'attention', 'conv1d', 'scan', 'gatedAct', 'add', 'embed'] as const;
 
 const be = createBackend('native', Number(flag('threads') ?? 2));
 const model = await loadModel(flag('model')!, be);
@@ -22,7 +22,9 @@ for (const op of OPS) {
   ops[op] = (...a: unknown[]) => {
     const t0 = performance.now();
     const r = f(...a);
-    const w = a[2] as Weight, key = op === 'matmul' ? `matmul ${w.dtype} ${w.shape.join('x')}` : op;
+    const w = op === 'matmulMany' ? (a[0] as { w: Weight }[])[0]!.w : a[2] as Weight;
+    const key = op === 'matmul' ? `matmul ${w.dtype} ${w.shape.join('x')}`
+      : op === 'matmulMany' ? `matmulMany ×${(a[0] as unknown[]).length} ${w.dtype} ${w.shape.join('x')}` : op;
     ms.set(key, (ms.get(key) ?? 0) + performance.now() - t0);
     calls.set(key, (calls.get(key) ?? 0) + 1);
     return r;

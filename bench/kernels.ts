@@ -5,7 +5,7 @@
  * ~110 MB of distinct 1024×512 matrices, as a decoded token meets its layers) — attention decode over
  * 32K cached keys (one layer again and again, and 16 layers read cold), and the reference backend on a
  * small case.
- * Usage: node dist/bench/kernels.js [--threads n] [--isa generic|avx2|avx512] [--types f32,q8_0,…]
+ * Usage: node dist/bench/kernels.js [--threads n] [--isa generic|avx2|avx512|avx512vnni] [--types f32,q8_0,…]
  */
 import { RefBackend } from '../src/backends/ref/index.js';
 import { loadNativeBackend } from '../src/backends/native/index.js';

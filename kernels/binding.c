@@ -73,26 +73,64 @@ static size_t row_bytes(int64_t dt, int64_t cols) {
   return (size_t)(cols / qk * by);
 }
 
+/* the matmul at argv[i..i+8): y, x, w: Uint8Array, dtype, rows, cols, T, bias | null; 0 after throwing */
+static int matmul_at(args_t *A, size_t i, int qdot, jt_matmul_args *m) {
+  napi_env env = A->env;
+  size_t ny, nx, nw, nb;
+  float *y = f32(A, i, &ny), *x = f32(A, i + 1, &nx);
+  uint8_t *w = (uint8_t *)arr(A, i + 2, napi_uint8_array, &nw, 0);
+  int64_t dt = num(A, i + 3), rows = num(A, i + 4), cols = num(A, i + 5), T = num(A, i + 6);
+  float *bias = f32_or_null(A, i + 7, &nb);
+  if (A->bad) return 0;
+#define MREQ(cond, ...) do { if (!(cond)) { char m_[256]; snprintf(m_, sizeof m_, __VA_ARGS__); napi_throw_range_error(env, NULL, m_); return 0; } } while (0)
+  MREQ(rows >= 0 && cols >= 1 && T >= 0, "%s: bad size", A->op);
+  size_t rb = row_bytes(dt, cols);
+  MREQ(rb, "%s: dtype code %lld unknown or %lld columns not a whole number of its blocks", A->op, (long long)dt, (long long)cols);
+  MREQ((size_t)rows * rb <= nw, "%s: weight has %zu bytes, need %lld rows x %lld cols", A->op, nw, (long long)rows, (long long)cols);
+  MREQ((size_t)(T * cols) <= nx && (size_t)(T * rows) <= ny, "%s: x or y shorter than T x cols / T x rows", A->op);
+  MREQ(!bias || (size_t)rows <= nb, "%s: bias shorter than rows", A->op);
+#undef MREQ
+  *m = (jt_matmul_args){ .y = y, .ldy = rows, .x = x, .ldx = cols, .w = w, .ldw = (int64_t)rb, .dtype = (int)dt,
+                         .rows = rows, .cols = cols, .T = T, .bias = bias, .qdot = qdot != 0 };
+  return 1;
+}
+
 /* matmul(y, x, w: Uint8Array, dtype, rows, cols, T, bias | null[, qdot]) — qdot 1: int8 activations */
 static napi_value op_matmul(napi_env env, napi_callback_info info) {
   args_t A; if (!get_args(env, info, &A, 8, "matmul")) return NULL;
-  size_t ny, nx, nw, nb;
-  float *y = f32(&A, 0, &ny), *x = f32(&A, 1, &nx);
-  uint8_t *w = (uint8_t *)arr(&A, 2, napi_uint8_array, &nw, 0);
-  int64_t dt = num(&A, 3), rows = num(&A, 4), cols = num(&A, 5), T = num(&A, 6);
-  float *bias = f32_or_null(&A, 7, &nb);
-  if (A.bad) return NULL;
-  REQUIRE(rows >= 0 && cols >= 1 && T >= 0, "matmul: bad size");
-  size_t rb = row_bytes(dt, cols);
-  REQUIRE(rb, "matmul: dtype code %lld unknown or %lld columns not a whole number of its blocks", (long long)dt, (long long)cols);
-  REQUIRE((size_t)rows * rb <= nw, "matmul: weight has %zu bytes, need %lld rows x %lld cols", nw, (long long)rows, (long long)cols);
-  REQUIRE((size_t)(T * cols) <= nx && (size_t)(T * rows) <= ny, "matmul: x or y shorter than T x cols / T x rows");
-  REQUIRE(!bias || (size_t)rows <= nb, "matmul: bias shorter than rows");
   int64_t qdot = A.argc > 8 ? num(&A, 8) : 0;
+  jt_matmul_args m;
+  if (A.bad || !matmul_at(&A, 0, (int)qdot, &m)) return NULL;
+  K->matmul(&m, 1);
+  return NULL;
+}
+
+/*
+ * matmulMany(qdot, y, x, w, dtype, rows, cols, T, bias, y, x, …): up to MANY independent matmuls (no y
+ * may overlap another's x or y) as one parallel job; each result equals its own matmul call's.
+ */
+#define MANY 16
+static napi_value op_matmul_many(napi_env env, napi_callback_info info) {
+  napi_value argv[1 + 8 * MANY];
+  size_t total = 1 + 8 * MANY;
+  CALL(napi_get_cb_info(env, info, &total, argv, NULL, NULL)); /* total: how many were passed */
+  if (total < 1 || (total - 1) % 8 || total > 1 + 8 * MANY) {
+    char m[128];
+    snprintf(m, sizeof m, "matmulMany: expected qdot then 1 to %d groups of 8 arguments, got %zu arguments", MANY, total);
+    napi_throw_type_error(env, NULL, m);
+    return NULL;
+  }
+  args_t A = { .env = env, .argc = 8, .op = "matmulMany", .bad = 0 };
+  A.argv[0] = argv[0];
+  int64_t qdot = num(&A, 0);
   if (A.bad) return NULL;
-  jt_matmul_args m = { .y = y, .ldy = rows, .x = x, .ldx = cols, .w = w, .ldw = (int64_t)rb, .dtype = (int)dt,
-                       .rows = rows, .cols = cols, .T = T, .bias = bias, .qdot = qdot != 0 };
-  K->matmul(&m);
+  jt_matmul_args list[MANY];
+  const int n = (int)((total - 1) / 8);
+  for (int i = 0; i < n; i++) { /* each group read through an args_t window (argument numbers within the group) */
+    memcpy(A.argv, argv + 1 + 8 * i, 8 * sizeof(napi_value));
+    if (!matmul_at(&A, 0, (int)qdot, &list[i])) return NULL;
+  }
+  K->matmul(list, n);
   return NULL;
 }
 
@@ -263,7 +301,7 @@ static void cleanup(void *arg) { (void)arg; jt_pool_shutdown(); }
 
 static napi_value init(napi_env env, napi_value exports) {
   static const struct { const char *name; napi_callback cb; } fns[] = {
-    { "matmul", op_matmul }, { "rmsNorm", op_rmsnorm }, { "embed", op_embed }, { "gatedAct", op_gated },
+    { "matmul", op_matmul }, { "matmulMany", op_matmul_many }, { "rmsNorm", op_rmsnorm }, { "embed", op_embed }, { "gatedAct", op_gated },
     { "add", op_add }, { "attention", op_attention }, { "conv1d", op_conv }, { "scan", op_scan },
     { "configure", op_configure }, { "info", op_info }, { "streamSum", op_stream_sum },
   };

@@ -7,7 +7,7 @@
 #include "jt.h"
 
 #define DECLARE_SET(sfx)                                                              \
-  void jt_matmul_##sfx(const jt_matmul_args *);                                        \
+  void jt_matmul_##sfx(const jt_matmul_args *, int);                                   \
   void jt_rmsnorm_##sfx(const jt_rmsnorm_args *);                                      \
   void jt_attention_##sfx(const jt_attention_args *);                                  \
   void jt_conv1d_##sfx(const jt_conv_args *);                                          \
@@ -41,8 +41,16 @@ static int has_avx2(void) {
 DECLARE_SET(avx512)
 static int has_avx512(void) {
   __builtin_cpu_init();
-  return has_avx2() && __builtin_cpu_supports("avx512f");
+  return has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
 }
+/* AVX-512 with VNNI: its own matmul copy (int8 dots in one instruction), every other op avx512's */
+void jt_matmul_avx512vnni(const jt_matmul_args *, int);
+void jt_decode_row_avx512vnni(float *, const uint8_t *, int64_t, int);
+static const jt_kernels set_avx512vnni = { "avx512vnni", jt_matmul_avx512vnni, jt_rmsnorm_avx512,
+  jt_attention_avx512, jt_conv1d_avx512, jt_scan_avx512, jt_gated_act_avx512, jt_add_avx512,
+  jt_decode_row_avx512vnni, jt_stream_sum_avx512 };
+static int has_avx512vnni(void) { return has_avx512() && __builtin_cpu_supports("avx512vnni"); }
 #endif
 
 int jt_dtype_block(int dtype, int64_t *values, int64_t *bytes) {
@@ -61,12 +69,14 @@ const jt_kernels *jt_kernels_named(const char *name) {
 #endif
 #if JT_ISA_MAX >= JT_ISA_AVX512
   if (!strcmp(name, "avx512")) return has_avx512() ? &set_avx512 : NULL;
+  if (!strcmp(name, "avx512vnni")) return has_avx512vnni() ? &set_avx512vnni : NULL;
 #endif
   return NULL;
 }
 
 const jt_kernels *jt_kernels_best(void) {
 #if JT_ISA_MAX >= JT_ISA_AVX512
+  if (has_avx512vnni()) return &set_avx512vnni;
   if (has_avx512()) return &set_avx512;
 #endif
 #if JT_ISA_MAX >= JT_ISA_AVX2

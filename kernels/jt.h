@@ -84,7 +84,8 @@ typedef struct {
 /* One instruction set's copy of every op. */
 typedef struct {
   const char *name;
-  void (*matmul)(const jt_matmul_args *a);
+  /* n independent matmuls as one parallel job; each result is the one it would have alone */
+  void (*matmul)(const jt_matmul_args *list, int n);
   void (*rmsnorm)(const jt_rmsnorm_args *a);
   void (*attention)(const jt_attention_args *a);
   void (*conv1d)(const jt_conv_args *a);

@@ -8,7 +8,8 @@
  * loads, so a row's result is bit-identical whatever T, the tiling or the thread count (batch
  * invariance). Work is split over blocks of rows × blocks of tokens on the thread pool.
  */
-#include "tile.h"
+#include <stdlib.h>
+#include "qblock.h"
 
 #if JT_ISA == JT_ISA_AVX512
 #define RT 4 /* rows per tile */
@@ -68,24 +69,36 @@ static void block_bf16(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t 
 jt_block_fn JT_FN(jt_qblock_fn)(int dtype);                                     /* quant.c */
 void JT_FN(jt_dequant_row)(float *out, const uint8_t *src, int64_t n, int dtype); /* quant.c */
 jt_block_fn JT_FN(jt_iblock_fn)(int dtype);                                     /* qdot.c */
-void JT_FN(jt_quantize_act)(jt_matmul_args *a);                                 /* qdot.c */
+size_t JT_FN(jt_quant_act_bytes)(const jt_matmul_args *a);                      /* qdot.c */
+void JT_FN(jt_quantize_act)(jt_matmul_args *a, uint8_t *buf);                   /* qdot.c */
+
+/* one matmul of a call: its arguments (x prepared), block routine and task grid */
+typedef struct {
+  jt_matmul_args a;
+  jt_block_fn blk;
+  int64_t row_block, row_blocks, tok_block, first; /* first: its first task in the call's numbering */
+  int src;                                         /* its index in the call's list */
+} mm_job;
 
 typedef struct {
-  const jt_matmul_args *a;
-  jt_block_fn blk;
-  int64_t row_block, row_blocks, tok_block;
+  const mm_job *jobs;
+  int n;
 } mm_ctx;
 
 static int misaligned(const void *p, int64_t stride) { return (int)(((uintptr_t)p | (uintptr_t)stride) & 63); }
 
-/* task index → (token block, row block); token-block-major so neighbouring tasks share x */
+/* task index → (job, token block, row block); token-block-major so neighbouring tasks share x */
 static void mm_task(void *p, int64_t begin, int64_t end) {
   const mm_ctx *c = (const mm_ctx *)p;
-  const jt_matmul_args *a = c->a;
+  int j = 0;
   for (int64_t task = begin; task < end; task++) {
-    int64_t rb = task % c->row_blocks, tb = task / c->row_blocks;
-    int64_t o0 = rb * c->row_block, o1 = o0 + c->row_block < a->rows ? o0 + c->row_block : a->rows;
-    int64_t t0 = tb * c->tok_block, t1 = t0 + c->tok_block < a->T ? t0 + c->tok_block : a->T;
+    while (j + 1 < c->n && task >= c->jobs[j + 1].first) j++;
+    const mm_job *jb = &c->jobs[j];
+    const jt_matmul_args *a = &jb->a;
+    const int64_t local = task - jb->first;
+    int64_t rb = local % jb->row_blocks, tb = local / jb->row_blocks;
+    int64_t o0 = rb * jb->row_block, o1 = o0 + jb->row_block < a->rows ? o0 + jb->row_block : a->rows;
+    int64_t t0 = tb * jb->tok_block, t1 = t0 + jb->tok_block < a->T ? t0 + jb->tok_block : a->T;
     jt_matmul_args b = *a; /* in block-local coordinates: rows [0, o1−o0), tokens [0, t1−t0) */
     b.y = a->y + t0 * a->ldy + o0;
     b.x = a->x + t0 * a->ldx;
@@ -104,47 +117,85 @@ static void mm_task(void *p, int64_t begin, int64_t end) {
       for (int64_t o = 0; o < o1 - o0; o++) memcpy(ws + o * ld, b.w + o * a->ldw, (size_t)a->ldw);
       b.w = ws; b.ldw = ld;
     }
-    c->blk(&b, 0, o1 - o0, 0, t1 - t0);
+    jb->blk(&b, 0, o1 - o0, 0, t1 - t0);
   }
 }
 
+/* what preparing a's x takes from the call's scratch: int8 activations, or an aligned copy, or nothing */
+static int quantizes(const jt_matmul_args *a) { return a->qdot && a->dtype > JT_BF16; }
+static int packs_x(const jt_matmul_args *a) { return !quantizes(a) && a->T >= PACK_MIN_T && misaligned(a->x, a->ldx * 4); }
+static size_t x_bytes(const jt_matmul_args *a) {
+  if (quantizes(a)) return JT_FN(jt_quant_act_bytes)(a);
+  if (packs_x(a)) return ((size_t)a->T * (size_t)((a->cols + 15) & ~(int64_t)15) * 4 + 63) & ~(size_t)63;
+  return 0;
+}
+/* the same activations prepared the same way (so a later matmul reuses an earlier one's) */
+static int same_x(const jt_matmul_args *a, const jt_matmul_args *b) {
+  return a->x == b->x && a->ldx == b->ldx && a->T == b->T && a->cols == b->cols && quantizes(a) == quantizes(b) &&
+         (!quantizes(a) || QK_OF(a->dtype) == QK_OF(b->dtype));
+}
+
 /*
+ * Runs n independent matmuls as one parallel job (the results are those of running them one by one).
  * With several tokens, x (once, here) and each task's plain-type weight rows are copied to 64-byte
  * aligned scratch when they are not aligned already: unaligned 64-byte loads split across cache lines
  * and cost up to 40% of prefill speed. Copying moves data only and never changes a result. Token blocks
  * are long (up to TOK_BLOCK) so a copied weight block serves many tokens; blocks shrink when there
- * would be too few tasks for the threads.
+ * would be too few tasks for the threads. Quantised weights with int8 activations get x quantised once
+ * here; matmuls sharing an x (say a gate and an up projection) share its quantisation.
  */
-void JT_FN(jt_matmul)(const jt_matmul_args *a) {
-  if (a->rows <= 0 || a->T <= 0) return;
-  mm_ctx c;
-  jt_matmul_args packed;
-  if (a->qdot && a->dtype > JT_BF16) { /* int8 activations, quantised once here for every task */
-    packed = *a;
-    JT_FN(jt_quantize_act)(&packed);
-    a = &packed;
-  } else if (a->T >= PACK_MIN_T && misaligned(a->x, a->ldx * 4)) {
-    const int64_t ld = (a->cols + 15) & ~(int64_t)15;
-    float *xs = (float *)jt_scratch(0, (size_t)(a->T * ld) * 4);
-    for (int64_t t = 0; t < a->T; t++) memcpy(xs + t * ld, a->x + t * a->ldx, (size_t)a->cols * 4);
-    packed = *a;
-    packed.x = xs;
-    packed.ldx = ld;
-    a = &packed;
-  }
-  c.a = a;
-  c.blk = a->dtype == JT_F16 ? block_f16 : a->dtype == JT_BF16 ? block_bf16 : a->dtype == JT_F32 ? block_f32
-        : a->xq ? JT_FN(jt_iblock_fn)(a->dtype) : JT_FN(jt_qblock_fn)(a->dtype);
-  if (!c.blk) return;
+void JT_FN(jt_matmul)(const jt_matmul_args *list, int n) {
+  mm_job stack[8], *jobs = n <= 8 ? stack : (mm_job *)malloc(sizeof(mm_job) * (size_t)n);
+  if (!jobs) return;
+  size_t scratch = 0;
+  for (int i = 0; i < n; i++) scratch += x_bytes(&list[i]);
+  uint8_t *buf = scratch ? (uint8_t *)jt_scratch(0, scratch) : NULL;
   const int64_t want = 4 * jt_pool_threads();
-  c.tok_block = TOK_BLOCK;
-  c.row_block = ROW_BLOCK;
-#define NTASKS(c) (((a->T + (c).tok_block - 1) / (c).tok_block) * ((a->rows + (c).row_block - 1) / (c).row_block))
-  while (c.tok_block > 32 && NTASKS(c) < want) c.tok_block /= 2;
-  while (c.row_block > RT && NTASKS(c) < want) c.row_block /= 2;
-  c.row_blocks = (a->rows + c.row_block - 1) / c.row_block;
-  jt_parallel_for(NTASKS(c), 1, mm_task, &c);
+  int m = 0;
+  int64_t tasks = 0;
+  for (int i = 0; i < n; i++) {
+    const jt_matmul_args *a = &list[i];
+    if (a->rows <= 0 || a->T <= 0) continue;
+    mm_job *jb = &jobs[m];
+    jb->a = *a;
+    jb->src = i;
+    int shared = 0;
+    for (int k = 0; k < m && !shared; k++)
+      if (x_bytes(a) && same_x(a, &list[jobs[k].src])) {
+        jb->a.x = jobs[k].a.x; jb->a.ldx = jobs[k].a.ldx;
+        jb->a.xq = jobs[k].a.xq; jb->a.ldxq = jobs[k].a.ldxq; jb->a.xd = jobs[k].a.xd; jb->a.xs = jobs[k].a.xs;
+        jb->a.qa_block = jobs[k].a.qa_block;
+        shared = 1;
+      }
+    if (!shared && quantizes(a)) { /* int8 activations */
+      JT_FN(jt_quantize_act)(&jb->a, buf);
+      buf += x_bytes(a);
+    } else if (!shared && packs_x(a)) {
+      const int64_t ld = (a->cols + 15) & ~(int64_t)15;
+      float *xs = (float *)buf;
+      for (int64_t t = 0; t < a->T; t++) memcpy(xs + t * ld, a->x + t * a->ldx, (size_t)a->cols * 4);
+      jb->a.x = xs;
+      jb->a.ldx = ld;
+      buf += x_bytes(a);
+    }
+    if (!quantizes(a)) jb->a.xq = NULL;
+    jb->blk = a->dtype == JT_F16 ? block_f16 : a->dtype == JT_BF16 ? block_bf16 : a->dtype == JT_F32 ? block_f32
+            : jb->a.xq ? JT_FN(jt_iblock_fn)(a->dtype) : JT_FN(jt_qblock_fn)(a->dtype);
+    if (!jb->blk) continue;
+    jb->tok_block = TOK_BLOCK;
+    jb->row_block = ROW_BLOCK;
+#define NTASKS(c) (((a->T + (c)->tok_block - 1) / (c)->tok_block) * ((a->rows + (c)->row_block - 1) / (c)->row_block))
+    while (jb->tok_block > 32 && NTASKS(jb) < want) jb->tok_block /= 2;
+    while (jb->row_block > RT && NTASKS(jb) < want) jb->row_block /= 2;
+    jb->row_blocks = (a->rows + jb->row_block - 1) / jb->row_block;
+    jb->first = tasks;
+    tasks += NTASKS(jb);
 #undef NTASKS
+    m++;
+  }
+  mm_ctx c = { jobs, m };
+  if (m) jt_parallel_for(tasks, 1, mm_task, &c);
+  if (jobs != stack) free(jobs);
 }
 
 void JT_FN(jt_decode_row)(float *out, const uint8_t *src, int64_t n, int dtype) {

@@ -113,7 +113,11 @@ typedef __m512i vw;
 typedef __m512 vwf;
 static inline vw wpair(v8i a, v8i b) { return _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1); }
 static inline vw wld(const void *p) { return _mm512_loadu_si512(p); }
+#if JT_VNNI /* the same int32 lanes in one instruction (the pair sums below never saturate int16) */
+static inline vw wdot_u(vw u, vw x) { return _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, x); }
+#else
 static inline vw wdot_u(vw u, vw x) { return _mm512_madd_epi16(_mm512_maddubs_epi16(u, x), _mm512_set1_epi16(1)); }
+#endif
 static inline vw wdot_sc(vw u, vw x, vw sc) { return _mm512_madd_epi16(_mm512_maddubs_epi16(u, x), sc); }
 /* signed weights: |w| once per row, and w's signs moved onto each token's x */
 typedef __mmask64 wsg;
@@ -403,8 +407,72 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
       a->y[(t + k) * a->ldy + o + r] = a->bias ? acc[k][r] + a->bias[o + r] : acc[k][r];
 }
 
+#if JT_ISA == JT_ISA_AVX512
+/*
+ * One token on Q8_0 rows (decode). The same lane sums and the same fma sequence per lane as itile's
+ * 32-value path, so the results are bit-identical to it, with less work per block: a row's fp16 block
+ * scales are gathered and converted 16 at a time and multiplied by the token's block scales in one
+ * vector (itile converts and broadcasts them pair by pair), and each pair's scale vector is one permute.
+ */
+static inline __attribute__((always_inline)) void q8_0_tok_rows(const jt_matmul_args *a, int64_t o, int64_t t, const int NR) {
+  const int64_t nb = a->cols / 32;
+  const int8_t *xq = a->xq + t * a->ldxq;
+  const float *xd = a->xd + t * nb;
+  const uint8_t *w[IRT];
+  vwf vacc[IRT];
+  for (int r = 0; r < NR; r++) { w[r] = a->w + (o + r) * a->ldw; vacc[r] = wfzero(); }
+  for (int64_t off = 0; off < NR * a->ldw; off += 64) __builtin_prefetch(a->w + (o + PF_TILES * NR) * a->ldw + off);
+  const __m512i gidx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(34));
+  const __m512i half = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+  for (int64_t b0 = 0; b0 < nb; b0 += 16) {
+    const int nbc = nb - b0 < 16 ? (int)(nb - b0) : 16;
+    const __mmask16 m = (__mmask16)((1u << nbc) - 1);
+    const __m512 dx = _mm512_maskz_loadu_ps(m, xd + b0);
+    __m512 s[IRT]; /* lane j: block b0+j's weight scale × activation scale (0 past the row's end) */
+    for (int r = 0; r < NR; r++) {
+      const __m512i g = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, gidx, w[r] + b0 * 34, 1);
+      s[r] = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_cvtepi32_epi16(g)), dx);
+    }
+    for (int p = 0; p < nbc; p += 2) {
+      const int two = p + 1 < nbc;
+      const int8_t *xb = xq + (b0 + p) * 32;
+      const vw xv = two ? wld(xb) : wpair(ld32(xb), _mm256_setzero_si256());
+      const __m512i sel = _mm512_add_epi32(half, _mm512_set1_epi32(p));
+#if JT_VNNI /* x + 128 as unsigned bytes: Σ(x+128)·w − Σ128·w = Σx·w, exact in int32, no sign juggling per row */
+      const vw xu = _mm512_xor_si512(xv, _mm512_set1_epi8((char)0x80));
+#endif
+      for (int r = 0; r < NR; r++) {
+        const uint8_t *blk = w[r] + (b0 + p) * 34;
+        const vw pw = wpair(ld32(blk + 2), two ? ld32(blk + 36) : _mm256_setzero_si256());
+#if JT_VNNI
+        const vw d = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), xu, pw),
+                                      _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8((char)0x80), pw));
+#else
+        const vw d = wdot_u(wabs(pw), wapply(xv, wsigns(pw)));
+#endif
+        vacc[r] = wfma_i(d, _mm512_permutexvar_ps(sel, s[r]), vacc[r]);
+      }
+    }
+  }
+  for (int r = 0; r < NR; r++) {
+    float acc = 0.0f;
+    acc += whsum_f(vacc[r]);
+    a->y[t * a->ldy + o + r] = a->bias ? acc + a->bias[o + r] : acc;
+  }
+}
+
+static void q8_0_tok(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t t) {
+  int64_t o = o0;
+  for (; o + IRT <= o1; o += IRT) q8_0_tok_rows(a, o, t, IRT);
+  for (; o < o1; o++) q8_0_tok_rows(a, o, t, 1);
+}
+#endif
+
 static inline __attribute__((always_inline)) void iblock(const jt_matmul_args *a, int64_t o0, int64_t o1,
                                                           int64_t t0, int64_t t1, const int dtype) {
+#if JT_ISA == JT_ISA_AVX512
+  if (dtype == JT_Q8_0 && t1 - t0 == 1 && a->cols >= 256) { q8_0_tok(a, o0, o1, t0); return; }
+#endif
   JT_BLOCK_LOOP(itile, IRT, ITT, a, o0, o1, t0, t1, dtype);
 }
 
@@ -422,15 +490,21 @@ jt_block_fn JT_FN(jt_iblock_fn)(int dtype) {
   }
 }
 
+/* bytes jt_quantize_act needs for a->x (T rows of cols values, blocks of the weight type's size) */
+size_t JT_FN(jt_quant_act_bytes)(const jt_matmul_args *a) {
+  const int64_t QA = QK_OF(a->dtype), ldq = (a->cols + 63) & ~(int64_t)63;
+  return (size_t)(a->T * ldq) + (size_t)(a->T * (a->cols / QA)) * 4 + (size_t)(a->T * (a->cols / 16)) * 4 + 64;
+}
+
 /*
- * Quantises a->x (T rows) into the calling thread's scratch and points a->xq/xd/xs at it. The three
- * arrays share one buffer: q rows padded to 64 bytes, then d (T × blocks), then Σq per 16 (T × cols/16).
+ * Quantises a->x (T rows) into buf (jt_quant_act_bytes of it, 64-byte aligned) and points
+ * a->xq/xd/xs at it. The three arrays share the buffer: q rows padded to 64 bytes, then d
+ * (T × blocks), then Σq per 16 (T × cols/16).
  */
-void JT_FN(jt_quantize_act)(jt_matmul_args *a) {
+void JT_FN(jt_quantize_act)(jt_matmul_args *a, uint8_t *buf) {
   const int64_t QA = QK_OF(a->dtype);
-  const int64_t ldq = (a->cols + 63) & ~(int64_t)63, nb = a->cols / QA, ns = a->cols / 16;
-  const size_t qbytes = (size_t)(a->T * ldq), dbytes = (size_t)(a->T * nb) * 4, sbytes = (size_t)(a->T * ns) * 4;
-  uint8_t *buf = (uint8_t *)jt_scratch(0, qbytes + dbytes + sbytes + 64);
+  const int64_t ldq = (a->cols + 63) & ~(int64_t)63, nb = a->cols / QA;
+  const size_t qbytes = (size_t)(a->T * ldq), dbytes = (size_t)(a->T * nb) * 4;
   a->qa_block = QA;
   a->xq = (const int8_t *)buf;
   a->ldxq = ldq;

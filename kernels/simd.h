@@ -60,7 +60,11 @@ static inline uint16_t jt_f2h(float f) {
 
 #if JT_ISA == JT_ISA_AVX512
 #include <immintrin.h>
+#if JT_VNNI /* the matmul files' AVX-512 copy with VNNI (binding.gyp's jt_avx512vnni) */
+#define JT_FN(name) JT_CAT(name, avx512vnni)
+#else
 #define JT_FN(name) JT_CAT(name, avx512)
+#endif
 #define JT_W 16
 typedef __m512 vf;
 static inline vf vzero(void) { return _mm512_setzero_ps(); }

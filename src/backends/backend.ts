@@ -77,10 +77,25 @@ export interface ScanArgs {
   out: Float32Array;
 }
 
+/** One matmul of a `matmulMany` call: y = x·Wᵀ (+ bias) over T rows, as `matmul` takes it. */
+export interface MatmulOp {
+  y: Float32Array;
+  x: Float32Array;
+  w: Weight;
+  T: number;
+  bias?: Float32Array | null;
+}
+
 export interface Backend {
   readonly name: string;
   /** y[t, o] = Σ_i x[t, i]·W[o, i] (+ bias[o]); W is [out, in]. x is [T, in], y is [T, out]. */
   matmul(y: Float32Array, x: Float32Array, w: Weight, T: number, bias?: Float32Array | null): void;
+  /**
+   * Several independent matmuls (no op's y overlaps another op's x or y), each with exactly the result
+   * `matmul` gives it alone; a backend may run them as one parallel job (a gate and an up projection,
+   * the chosen experts of a MoE layer) and share the work on an x they have in common.
+   */
+  matmulMany(ops: readonly MatmulOp[]): void;
   /** out[t] = w ⊙ x[t]·(mean(x[t]²) + eps)^-½ over rows of length n, row stride `stride` (default n) in x and out. */
   rmsNorm(out: Float32Array, x: Float32Array, w: Float32Array, T: number, n: number, eps: number, stride?: number): void;
   /** out[t, :] = table[ids[t], :] as float32. */

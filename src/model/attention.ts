@@ -19,9 +19,7 @@ export function attentionMixer(
   const k = ws.get('attn.k', T * nKV * d);  // [T, nKV·d]
   const v = ws.get('attn.v', T * nKV * d);  // [T, nKV·d]
   const o = ws.get('attn.o', T * nH * d);   // [T, nH·d]
-  be.matmul(q, a, w.q, T);
-  be.matmul(k, a, w.k, T);
-  be.matmul(v, a, w.v, T);
+  be.matmulMany([{ y: q, x: a, w: w.q, T }, { y: k, x: a, w: w.k, T }, { y: v, x: a, w: w.v, T }]);
   const qRow = nH * d, kvRow = nKV * d;
   for (const s of segs) {
     const cache = s.memory.kv(layer);

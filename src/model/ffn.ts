@@ -5,7 +5,7 @@
  * grouped by expert so each chosen expert runs once on all its tokens; a token's output is summed in
  * ascending expert order (as HF's index_add_ loop does), so it never depends on the rest of the batch.
  */
-import type { Act, Backend } from '../backends/backend.js';
+import type { Act, Backend, MatmulOp } from '../backends/backend.js';
 import type { Dims } from './config.js';
 import type { DenseWeights, MoeWeights } from './weights.js';
 import type { Workspace } from './workspace.js';
@@ -13,8 +13,7 @@ import type { Workspace } from './workspace.js';
 export function denseFfn(be: Backend, ws: Workspace, w: DenseWeights, dm: Dims, act: Act, x: Float32Array, out: Float32Array, T: number): void {
   const g = ws.get('ffn.g', T * dm.I);
   const u = ws.get('ffn.u', T * dm.I);
-  be.matmul(g, x, w.gate, T);
-  be.matmul(u, x, w.up, T);
+  be.matmulMany([{ y: g, x, w: w.gate, T }, { y: u, x, w: w.up, T }]);
   be.gatedAct(g, g, u, T * dm.I, act);
   be.matmul(out, g, w.down, T);
 }
@@ -44,6 +43,11 @@ export function route(logits: Float32Array, T: number, nE: number, k: number, se
   }
 }
 
+/**
+ * Each chosen expert's tokens are gathered into its own rows of `moe.x` (experts in ascending order),
+ * so all gate and up projections run as one `matmulMany`, the activation as one call and all down
+ * projections as another; the outputs are then added per token in ascending expert order.
+ */
 export function moeFfn(be: Backend, ws: Workspace, w: MoeWeights, dm: Dims, act: Act, x: Float32Array, out: Float32Array, T: number): void {
   const { H, I, nE, k } = dm;
   const logits = ws.get('moe.logits', T * nE);
@@ -51,29 +55,42 @@ export function moeFfn(be: Backend, ws: Workspace, w: MoeWeights, dm: Dims, act:
   const sel = ws.getInt('moe.sel', T * k);
   const wts = ws.get('moe.wts', T * k);
   route(logits, T, nE, k, sel, wts, ws.getF64('moe.p', nE));
-  out.fill(0, 0, T * H);
-  const rows = ws.getInt('moe.rows', T);
-  const rowW = ws.get('moe.roww', T);
-  const xin = ws.get('moe.x', T * H);
-  const g = ws.get('moe.g', T * I);
-  const u = ws.get('moe.u', T * I);
-  const y = ws.get('moe.y', T * H);
+  const R = T * k; // rows over all experts: each token once per chosen expert
+  const rows = ws.getInt('moe.rows', R);      // token of each row
+  const rowW = ws.get('moe.roww', R);         // its routing weight
+  const start = ws.getInt('moe.start', nE + 1); // expert e's rows: [start[e], start[e+1])
+  const xin = ws.get('moe.x', R * H);
+  const g = ws.get('moe.g', R * I);
+  const u = ws.get('moe.u', R * I);
+  const y = ws.get('moe.y', R * H);
+  let n = 0;
   for (let e = 0; e < nE; e++) {
-    let n = 0;
+    start[e] = n;
     for (let t = 0; t < T; t++) {
       for (let j = 0; j < k; j++) {
-        if (sel[t * k + j] === e) { rows[n] = t; rowW[n] = wts[t * k + j]!; n++; }
+        if (sel[t * k + j] === e) {
+          rows[n] = t; rowW[n] = wts[t * k + j]!;
+          xin.set(x.subarray(t * H, t * H + H), n * H);
+          n++;
+        }
       }
     }
-    if (n === 0) continue;
-    for (let r = 0; r < n; r++) xin.set(x.subarray(rows[r]! * H, rows[r]! * H + H), r * H);
-    be.matmul(g, xin, w.gate[e]!, n);
-    be.matmul(u, xin, w.up[e]!, n);
-    be.gatedAct(g, g, u, n * I, act);
-    be.matmul(y, g, w.down[e]!, n);
-    for (let r = 0; r < n; r++) {
-      const o = rows[r]! * H, wt = rowW[r]!;
-      for (let i = 0; i < H; i++) out[o + i] = out[o + i]! + wt * y[r * H + i]!;
-    }
+  }
+  start[nE] = n;
+  const up: MatmulOp[] = [], down: MatmulOp[] = [];
+  for (let e = 0; e < nE; e++) {
+    const a = start[e]!, m = start[e + 1]! - a;
+    if (m === 0) continue;
+    const xe = xin.subarray(a * H, (a + m) * H), ge = g.subarray(a * I, (a + m) * I);
+    up.push({ y: ge, x: xe, w: w.gate[e]!, T: m }, { y: u.subarray(a * I, (a + m) * I), x: xe, w: w.up[e]!, T: m });
+    down.push({ y: y.subarray(a * H, (a + m) * H), x: ge, w: w.down[e]!, T: m });
+  }
+  be.matmulMany(up);
+  be.gatedAct(g, g, u, R * I, act);
+  be.matmulMany(down);
+  out.fill(0, 0, T * H);
+  for (let r = 0; r < R; r++) { // rows are in ascending expert order: each token's sum runs in that order
+    const o = rows[r]! * H, wt = rowW[r]!;
+    for (let i = 0; i < H; i++) out[o + i] = out[o + i]! + wt * y[r * H + i]!;
   }
 }

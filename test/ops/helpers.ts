@@ -75,7 +75,7 @@ export function isas(): string[] {
   const b = nativeBackend();
   if (!b) return [];
   const out: string[] = [];
-  for (const isa of ['generic', 'avx2', 'avx512']) {
+  for (const isa of ['generic', 'avx2', 'avx512', 'avx512vnni']) {
     try { b.configure({ threads: 2, isa }); out.push(isa); } catch { /* not on this CPU */ }
   }
   b.configure({ threads: 2 });

@@ -2,9 +2,14 @@
  * Native matmul against the reference backend: f32, f16 and bf16 weights read in their stored type,
  * odd shapes (dims not multiples of 8 or 16, T = 1, 3, 17, 33), unaligned weight bytes, with and
  * without bias, on every instruction set this CPU has; plus batch invariance (row t of a T-row call
- * equals the 1-row call bit for bit, and the thread count changes nothing).
+ * equals the 1-row call bit for bit, and the thread count changes nothing); matmulMany gives each
+ * matmul exactly its own result.
  */
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { MatmulOp } from '../../src/backends/backend.js';
+import { isQuantized, quantizeRows } from '../../src/tensor/quant/index.js';
+import { makeWeight } from '../../src/tensor/weight.js';
 import { RefBackend } from '../../src/backends/ref/index.js';
 import { toF32 } from '../../src/tensor/dequant.js';
 import type { DType } from '../../src/tensor/dtype.js';
@@ -92,4 +97,36 @@ test('native matmul checks its arguments instead of reading out of bounds', { sk
   let threw = false;
   try { nb.matmul(new Float32Array(8), new Float32Array(8), w, 2); } catch (e) { threw = e instanceof RangeError; }
   if (!threw) throw new Error('a too-short x was accepted');
+});
+
+for (const scheme of ['exact', 'int8'] as const)
+test(`${scheme} scheme: matmulMany equals each matmul on its own (shared and distinct x, every type, > 16 ops, prefill and decode)`, { skip: skipReason() }, () => {
+  const r = rng(4);
+  forEachIsa((nb, isa) => {
+    for (const T of [1, 3, 40]) {
+      const cols = 544, x1 = rand(r, T * cols), x2 = rand(r, T * cols + 1).subarray(1); // x2 unaligned
+      const ops: MatmulOp[] = [];
+      const types: DType[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1'];
+      for (let i = 0; i < 20; i++) { // more ops than one native call takes
+        const dtype = types[i % types.length]!, rows = 3 + 7 * i;
+        const w = isQuantized(dtype)
+          ? makeWeight(`w${i}`, dtype, [rows, cols], quantizeRows(dtype, rand(r, rows * cols), cols))
+          : randWeight(r, dtype, rows, cols, i % 2);
+        ops.push({ y: new Float32Array(T * rows), x: i % 3 === 2 ? x2 : x1, w, T, bias: i % 4 === 1 ? rand(r, rows) : null });
+      }
+      nb.matmulMany(ops);
+      ops.forEach((op, i) => {
+        const alone = new Float32Array(op.y.length);
+        nb.matmul(alone, op.x, op.w, op.T, op.bias);
+        assertBitEqual(op.y, alone, `${scheme} ${isa} T=${T} op ${i} (${op.w.dtype})`);
+      });
+    }
+  }, scheme);
+});
+
+test('native matmulMany checks every group of arguments', { skip: skipReason() }, () => {
+  const nb = nativeBackend()!;
+  const w = randWeight(rng(5), 'f32', 4, 8);
+  const ok = { y: new Float32Array(8), x: new Float32Array(16), w, T: 2 };
+  assert.throws(() => nb.matmulMany([ok, { ...ok, x: new Float32Array(8) }]), RangeError);
 });

@@ -108,15 +108,17 @@ for (const scheme of ['exact', 'int8'] as const)
 test(`${scheme} scheme: native quantised matmul is batch-invariant`, { skip: skipReason() }, () => {
   const r = rng(41);
   forEachIsa((nb, isa) => {
-    for (const dtype of ['q8_0', 'q4_1', 'q5_0', 'q4_k', 'q5_k', 'q6_k'] as DType[]) {
-      const rows = 13, cols = 512, T = 9;
+    // odd block counts and rows past 16 blocks exercise the one-token (decode) kernels' chunk edges
+    for (const dtype of ['q8_0', 'q4_1', 'q5_0', 'q4_k', 'q5_k', 'q6_k'] as DType[])
+    for (const cols of K.includes(dtype) ? [512, 768] : [288, 544, 1056]) {
+      const rows = 13, T = 9;
       const w = qWeight(r, dtype, rows, cols), x = rand(r, T * cols);
       const full = new Float32Array(T * rows);
       nb.matmul(full, x, w, T);
       for (let t = 0; t < T; t++) {
         const one = new Float32Array(rows);
         nb.matmul(one, x.subarray(t * cols, (t + 1) * cols), w, 1);
-        assertBitEqual(one, full.subarray(t * rows, (t + 1) * rows), `${scheme} ${isa} ${dtype} row ${t}`);
+        assertBitEqual(one, full.subarray(t * rows, (t + 1) * rows), `${scheme} ${isa} ${dtype} [${rows}x${cols}] row ${t}`);
       }
     }
   }, scheme);

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 /** Functions exported by kernels/binding.c; argument order as documented there. */
 export interface NativeAddon {
   matmul(y: Float32Array, x: Float32Array, w: Uint8Array, dtype: number, rows: number, cols: number, T: number, bias: Float32Array | null, qdot?: number): void;
+  /** matmulMany(qdot, then per matmul: y, x, w, dtype, rows, cols, T, bias | null) — 1 to 16 matmuls as one job. */
+  matmulMany(qdot: number, ...ops: (Float32Array | Uint8Array | number | null)[]): void;
   rmsNorm(out: Float32Array, x: Float32Array, w: Float32Array, T: number, n: number, eps: number, stride: number): void;
   embed(out: Float32Array, ids: Int32Array, table: Uint8Array, dtype: number, cols: number): void;
   gatedAct(out: Float32Array, gate: Float32Array, up: Float32Array, n: number, act: number): void;
@@ -19,7 +21,7 @@ export interface NativeAddon {
   conv1d(u: Float32Array, uStride: number, state: Float32Array, w: Float32Array, bias: Float32Array | null, T: number, E: number, K: number, act: number, out: Float32Array): void;
   scan(u: Float32Array, dt: Float32Array, A: Float32Array, B: Float32Array, C: Float32Array, bOffset: number, cOffset: number, bcStride: number,
     D: Float32Array, z: Float32Array, zOffset: number, zStride: number, h: Float32Array, T: number, E: number, N: number, act: number, out: Float32Array): void;
-  /** Sets the thread count (≥ 1) and instruction set ('generic' | 'avx2' | 'avx512' | null for the best). */
+  /** Sets the thread count (≥ 1) and instruction set ('generic' | 'avx2' | 'avx512' | 'avx512vnni' | null for the best). */
   configure(threads: number, isa: string | null): NativeInfo;
   info(): NativeInfo;
   /** Σ x, streamed on all threads: the benchmark's memory-bandwidth probe. */

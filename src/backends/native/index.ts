@@ -8,7 +8,7 @@
  * output does not depend on T, the other rows or the thread count (test/ops checks it bit for bit).
  */
 import { availableParallelism } from 'node:os';
-import type { Act, AttentionArgs, Backend, ConvArgs, ScanArgs } from '../backend.js';
+import type { Act, AttentionArgs, Backend, ConvArgs, MatmulOp, ScanArgs } from '../backend.js';
 import { RefBackend } from '../ref/index.js';
 import type { Weight } from '../../tensor/weight.js';
 import type { DType } from '../../tensor/dtype.js';
@@ -22,11 +22,13 @@ const DTYPE_CODE: Partial<Record<DType, number>> = {
   f32: 0, f16: 1, bf16: 2, q8_0: 3, q4_0: 4, q4_1: 5, q5_0: 6, q5_1: 7, q4_k: 8, q5_k: 9, q6_k: 10,
 };
 const ACT_CODE: Record<Act, number> = { silu: 0, gelu: 1, relu: 2 };
+/** Most matmuls in one addon.matmulMany call (kernels/binding.c's MANY). */
+const MANY_MAX = 16;
 
 export interface NativeOptions {
   /** Worker threads including the caller (default: all cores). */
   threads?: number;
-  /** Force an instruction set: 'generic' | 'avx2' | 'avx512' (default: the best this CPU runs, or $JAMBA_ISA). */
+  /** Force an instruction set: 'generic' | 'avx2' | 'avx512' | 'avx512vnni' (default: the best this CPU runs, or $JAMBA_ISA). */
   isa?: string;
   /** Quantised weights: 'int8' activations as llama.cpp (default, or $JAMBA_QUANT_DOT), or 'exact' float32. */
   quantDot?: QuantDot;
@@ -37,6 +39,7 @@ export class NativeBackend implements Backend {
   /** Reference ops for weight types without a native kernel yet. */
   private readonly fallback: RefBackend;
   readonly quantDot: QuantDot;
+  private readonly manyArgs: unknown[] = [];
 
   constructor(private readonly addon: NativeAddon, opts: NativeOptions = {}) {
     this.quantDot = opts.quantDot ?? defaultQuantDot();
@@ -71,6 +74,29 @@ export class NativeBackend implements Backend {
     if (code === undefined) return this.fallback.matmul(y, x, w, T, bias);
     const [rows, cols] = w.shape as [number, number];
     this.addon.matmul(y, x, w.data, code, rows, cols, T, bias ?? null, this.quantDot === 'int8' ? 1 : 0);
+  }
+
+  /** Up to MANY_MAX ops per native call (kernels/binding.c's MANY); the argument list is reused. */
+  matmulMany(ops: readonly MatmulOp[]): void {
+    const args = this.manyArgs;
+    args[0] = this.quantDot === 'int8' ? 1 : 0;
+    let n = 0;
+    const flush = (): void => {
+      if (n === 0) return;
+      args.length = 1 + 8 * n;
+      this.addon.matmulMany.apply(this.addon, args as Parameters<NativeAddon['matmulMany']>);
+      n = 0;
+    };
+    for (const op of ops) {
+      const code = DTYPE_CODE[op.w.dtype];
+      if (code === undefined) { this.fallback.matmul(op.y, op.x, op.w, op.T, op.bias); continue; }
+      const [rows, cols] = op.w.shape as [number, number];
+      const o = 1 + 8 * n;
+      args[o] = op.y; args[o + 1] = op.x; args[o + 2] = op.w.data; args[o + 3] = code;
+      args[o + 4] = rows; args[o + 5] = cols; args[o + 6] = op.T; args[o + 7] = op.bias ?? null;
+      if (++n === MANY_MAX) flush();
+    }
+    flush();
   }
 
   rmsNorm(out: Float32Array, x: Float32Array, w: Float32Array, T: number, n: number, eps: number, stride = n): void {

@@ -2,7 +2,7 @@
  * The reference backend: plain TypeScript, one obvious loop per op, float64 accumulators. It is the
  * oracle every other backend is tested against, not a fast path.
  */
-import type { Act, AttentionArgs, Backend, ConvArgs, ScanArgs } from '../backend.js';
+import type { Act, AttentionArgs, Backend, ConvArgs, MatmulOp, ScanArgs } from '../backend.js';
 import type { Weight } from '../../tensor/weight.js';
 import { decodeRow } from '../../tensor/dequant.js';
 import { activation, softplus } from './activations.js';
@@ -38,6 +38,10 @@ export class RefBackend implements Backend {
         y[t * out + o] = s + b;
       }
     }
+  }
+
+  matmulMany(ops: readonly MatmulOp[]): void {
+    for (const op of ops) this.matmul(op.y, op.x, op.w, op.T, op.bias);
   }
 
   /** Σ_blocks d_x·Σ_i w_i·q_i: the stored weights against the int8 activations (tensor/quant/act.ts). */

@@ -28,4 +28,13 @@ static inline void scale_min_k4(int j, const uint8_t *s, int *sc, int *m) {
   else { *sc = (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4); *m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4); }
 }
 
+/* all 8 scales and 8 mins of the 12 bytes at s, one byte each (scale_min_k4 for j = 0..7 at once) */
+static inline void scales_mins_k4(const uint8_t *s, uint64_t *sc, uint64_t *mn) {
+  uint32_t u0, u1, u2;
+  memcpy(&u0, s, 4); memcpy(&u1, s + 4, 4); memcpy(&u2, s + 8, 4);
+  const uint32_t lo6 = 0x3f3f3f3fu, lo4 = 0x0f0f0f0fu, lo2 = 0x03030303u;
+  *sc = (u0 & lo6) | (uint64_t)((u2 & lo4) | (((u0 >> 6) & lo2) << 4)) << 32;
+  *mn = (u1 & lo6) | (uint64_t)(((u2 >> 4) & lo4) | (((u1 >> 6) & lo2) << 4)) << 32;
+}
+
 #endif

@@ -135,6 +135,20 @@ static inline vwf wfzero(void) { return _mm512_setzero_ps(); }
 static inline vwf wfscale(float a, float b) { return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(a)), _mm256_set1_ps(b), 1); }
 static inline vwf wfma_i(vw i, vwf s, vwf acc) { return _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), s, acc); }
 static inline float whsum_f(vwf v) { return hsum_f(_mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1))); }
+/* K types' scales as int16 per value pair for values [64j, 64j + 64): 32-value group 2j's scale in the
+ * low half, 2j+1's in the high half. Q4_K/Q5_K: from the 8 scale bytes; Q6_K: from its 16 int8
+ * scales (s8) widened to int16 (s16), one per 16 values. */
+static inline vw k4_scales(uint64_t sc8, int j) {
+  const vw ctl = _mm512_inserti64x4(_mm512_set1_epi16((short)(0x8000 | (2 * j))), _mm256_set1_epi16((short)(0x8000 | (2 * j + 1))), 1);
+  return _mm512_shuffle_epi8(_mm512_set1_epi64((long long)sc8), ctl);
+}
+static inline vw k6_scales(__m128i s8, v8i s16, int j) {
+  (void)s8;
+  const vw idx = _mm512_add_epi16(_mm512_set1_epi16((short)(4 * j)),
+    _mm512_set_epi64(0x0003000300030003LL, 0x0003000300030003LL, 0x0002000200020002LL, 0x0002000200020002LL,
+                     0x0001000100010001LL, 0x0001000100010001LL, 0, 0));
+  return _mm512_permutexvar_epi16(idx, _mm512_castsi256_si512(s16));
+}
 #else
 #define WB 32
 typedef v8i vw;
@@ -158,6 +172,14 @@ static inline vwf wfzero(void) { return _mm256_setzero_ps(); }
 static inline vwf wfscale(float a, float b) { (void)b; return _mm256_set1_ps(a); }
 static inline vwf wfma_i(vw i, vwf s, vwf acc) { return _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), s, acc); }
 static inline float whsum_f(vwf v) { return hsum_f(v); }
+static inline vw k4_scales(uint64_t sc8, int j) {
+  return _mm256_shuffle_epi8(_mm256_set1_epi64x((long long)sc8), _mm256_set1_epi16((short)(0x8000 | j)));
+}
+static inline vw k6_scales(__m128i s8, v8i s16, int j) {
+  (void)s16; /* bytes 2j (×8) then 2j+1 (×8), widened */
+  const __m128i ctl = _mm_set_epi64x(0x0101010101010101LL * (2 * j + 1), 0x0101010101010101LL * (2 * j));
+  return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(s8, ctl));
+}
 #endif
 #define WP (WB / 32) /* 32-value halves per wide vector */
 #endif
@@ -254,8 +276,8 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
       }
       for (int r = 0; r < NR; r++) {
         const uint8_t *blk = w[r] + b * BY;
-        v8i u[8], sc16[8], offw;
-        int mins[8];
+        v8i u[8], offw;
+        vw sw[8 / WP]; /* int16 scale of every value pair, WB bytes of values at a time */
         float dw, dm = 0.0f;
         if (dtype == JT_Q6_K) {
           dw = h16(blk + 208);
@@ -267,10 +289,9 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
             u[4 * h + 2] = _mm256_or_si256(nib_hi(ql0), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), three), 4));
             u[4 * h + 3] = _mm256_or_si256(nib_hi(ql1), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), three), 4));
           }
-          const int8_t *s8 = (const int8_t *)(blk + 192);
-          for (int j = 0; j < 8; j++)
-            sc16[j] = _mm256_set_m128i(_mm_set1_epi16(s8[2 * j + 1]), _mm_set1_epi16(s8[2 * j]));
-          offw = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)s8)); /* the 16 scales as int16 */
+          const __m128i s8 = _mm_loadu_si128((const __m128i *)(blk + 192)); /* 16 int8 scales, one per 16 values */
+          offw = _mm256_cvtepi8_epi16(s8);
+          for (int j = 0; j < 8 / WP; j++) sw[j] = k6_scales(s8, offw, j);
         } else {
           dw = h16(blk); dm = h16(blk + 2);
           const uint8_t *qs = blk + (dtype == JT_Q4_K ? 16 : 48);
@@ -285,19 +306,13 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
               u[2 * k4 + 1] = _mm256_or_si256(u[2 * k4 + 1], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k4 + 1), one), 4));
             }
           }
-          for (int j = 0; j < 8; j++) {
-            int sc, m;
-            scale_min_k4(j, blk + 4, &sc, &m);
-            sc16[j] = _mm256_set1_epi16((short)sc);
-            mins[j] = m;
-          }
-          offw = _mm256_setr_epi32(mins[0], mins[1], mins[2], mins[3], mins[4], mins[5], mins[6], mins[7]);
+          uint64_t sc8, mn8;
+          scales_mins_k4(blk + 4, &sc8, &mn8);
+          offw = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mn8));
+          for (int j = 0; j < 8 / WP; j++) sw[j] = k4_scales(sc8, j);
         }
-        vw uw[8 / WP], sw[8 / WP];
-        for (int j = 0; j < 8 / WP; j++) {
-          uw[j] = wpair(u[WP * j], u[WP * j + WP - 1]);
-          sw[j] = wpair(sc16[WP * j], sc16[WP * j + WP - 1]);
-        }
+        vw uw[8 / WP];
+        for (int j = 0; j < 8 / WP; j++) uw[j] = wpair(u[WP * j], u[WP * j + WP - 1]);
         for (int k = 0; k < NT; k++) {
           const int8_t *xb = xq[k] + b * 256;
           vw iacc = wzero();

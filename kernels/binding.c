@@ -106,31 +106,32 @@ static napi_value op_matmul(napi_env env, napi_callback_info info) {
 }
 
 /*
- * matmulMany(qdot, y, x, w, dtype, rows, cols, T, bias, y, x, …): up to MANY independent matmuls (no y
- * may overlap another's x or y) as one parallel job; each result equals its own matmul call's.
+ * matmulMany(qdot, n, y, x, w, dtype, rows, cols, T, bias, y, x, …): the first n (1 to MANY) groups of
+ * matmul arguments (later ones are ignored, so a caller can keep one argument array) as one parallel
+ * job. No y may overlap another's x or y; each result equals its own matmul call's.
  */
 #define MANY 16
 static napi_value op_matmul_many(napi_env env, napi_callback_info info) {
-  napi_value argv[1 + 8 * MANY];
-  size_t total = 1 + 8 * MANY;
+  napi_value argv[2 + 8 * MANY];
+  size_t total = 2 + 8 * MANY;
   CALL(napi_get_cb_info(env, info, &total, argv, NULL, NULL)); /* total: how many were passed */
-  if (total < 1 || (total - 1) % 8 || total > 1 + 8 * MANY) {
-    char m[128];
-    snprintf(m, sizeof m, "matmulMany: expected qdot then 1 to %d groups of 8 arguments, got %zu arguments", MANY, total);
-    napi_throw_type_error(env, NULL, m);
+  args_t A = { .env = env, .argc = 8, .op = "matmulMany", .bad = 0 };
+  if (total >= 2) { A.argv[0] = argv[0]; A.argv[1] = argv[1]; }
+  const int64_t qdot = total >= 2 ? num(&A, 0) : 0, n = total >= 2 ? num(&A, 1) : 0;
+  if (A.bad) return NULL;
+  if (n < 1 || n > MANY || total < (size_t)(2 + 8 * n)) {
+    char m[160];
+    snprintf(m, sizeof m, "matmulMany: expected qdot, n (1 to %d) and n groups of 8 arguments, got n = %lld and %zu arguments",
+             MANY, (long long)n, total);
+    napi_throw_range_error(env, NULL, m);
     return NULL;
   }
-  args_t A = { .env = env, .argc = 8, .op = "matmulMany", .bad = 0 };
-  A.argv[0] = argv[0];
-  int64_t qdot = num(&A, 0);
-  if (A.bad) return NULL;
   jt_matmul_args list[MANY];
-  const int n = (int)((total - 1) / 8);
   for (int i = 0; i < n; i++) { /* each group read through an args_t window (argument numbers within the group) */
-    memcpy(A.argv, argv + 1 + 8 * i, 8 * sizeof(napi_value));
+    memcpy(A.argv, argv + 2 + 8 * i, 8 * sizeof(napi_value));
     if (!matmul_at(&A, 0, (int)qdot, &list[i])) return NULL;
   }
-  K->matmul(list, n);
+  K->matmul(list, (int)n);
   return NULL;
 }
 

@@ -85,6 +85,8 @@ export interface LoopSpec {
 }
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+/** Tokens of answer the KV caches get room for before the first step. */
+const RESERVE_AHEAD = 1024;
 
 export class DecodeLoop implements GenerationSource<GenerateResult> {
   private readonly tokens: number[] = [];
@@ -107,12 +109,17 @@ export class DecodeLoop implements GenerationSource<GenerateResult> {
     if (crit.exhausted) return this.result('length');
     const V = s.model.dims.V;
     const logits = new Float32Array(V);
+    const last = { logits: 'last' as const, out: logits };
+    const step = [0], batch = [{ memory: s.memory, tokens: step }]; // one decode step's input, reused
+    // KV room for the prompt and the first stretch of the answer up front: decode steps within it
+    // allocate nothing (growth beyond is by doubling)
+    s.memory.reserve(s.prompt.length + Math.min(s.maxTokens, RESERVE_AHEAD));
 
     for (let pos = s.reused; pos < s.prompt.length;) {
       if (aborted()) return this.result('cancelled');
       const end = Math.min(s.prompt.length, pos + s.prefillChunk);
       const t = performance.now();
-      s.model.forward([{ memory: s.memory, tokens: s.prompt.slice(pos, end) }], { logits: 'last', out: logits });
+      s.model.forward([{ memory: s.memory, tokens: s.prompt.slice(pos, end) }], last);
       this.prefillMs += performance.now() - t;
       this.prefilled += end - pos;
       pos = end;
@@ -141,7 +148,8 @@ export class DecodeLoop implements GenerationSource<GenerateResult> {
       if (d.finish) return yield* this.close(crit, d.finish, d.stop);
       if (aborted()) return yield* this.close(crit, 'cancelled');
       const t2 = performance.now();
-      s.model.forward([{ memory: s.memory, tokens: [c.id] }], { logits: 'last', out: logits });
+      step[0] = c.id;
+      s.model.forward(batch, last);
       this.decodeMs += performance.now() - t2;
       await tick();
     }

@@ -32,8 +32,8 @@ export class KVCache {
   append(k: Float32Array, v: Float32Array, T: number): void {
     this.reserve(this.length + T);
     const n = T * this.rowSize;
-    this.k.set(k.subarray(0, n), this.length * this.rowSize);
-    this.v.set(v.subarray(0, n), this.length * this.rowSize);
+    this.k.set(k.length === n ? k : k.subarray(0, n), this.length * this.rowSize);
+    this.v.set(v.length === n ? v : v.subarray(0, n), this.length * this.rowSize);
     this.length += T;
   }
 

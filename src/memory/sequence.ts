@@ -58,6 +58,11 @@ export class SequenceMemory {
     return m;
   }
 
+  /** Makes room for `tokens` positions in every KV cache now, so that appends up to there allocate nothing. */
+  reserve(tokens: number): void {
+    for (const m of this.layers) if (m instanceof KVCache) m.reserve(tokens);
+  }
+
   /** Back to an empty sequence. */
   reset(): void {
     this.length = 0;

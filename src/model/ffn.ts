@@ -9,11 +9,14 @@ import type { Act, Backend, MatmulOp } from '../backends/backend.js';
 import type { Dims } from './config.js';
 import type { DenseWeights, MoeWeights } from './weights.js';
 import type { Workspace } from './workspace.js';
+import { newOp, setOp } from './ops.js';
 
 export function denseFfn(be: Backend, ws: Workspace, w: DenseWeights, dm: Dims, act: Act, x: Float32Array, out: Float32Array, T: number): void {
   const g = ws.get('ffn.g', T * dm.I);
   const u = ws.get('ffn.u', T * dm.I);
-  be.matmulMany([{ y: g, x, w: w.gate, T }, { y: u, x, w: w.up, T }]);
+  const gu = ws.ops<MatmulOp>('ffn.gu', 2, newOp);
+  setOp(gu[0]!, g, x, w.gate, T); setOp(gu[1]!, u, x, w.up, T);
+  be.matmulMany(gu);
   be.gatedAct(g, g, u, T * dm.I, act);
   be.matmul(out, g, w.down, T);
 }
@@ -24,11 +27,11 @@ export function denseFfn(be: Backend, ws: Workspace, w: DenseWeights, dm: Dims, 
  */
 export function route(logits: Float32Array, T: number, nE: number, k: number, sel: Int32Array, wts: Float32Array, p: Float64Array = new Float64Array(nE)): void {
   for (let t = 0; t < T; t++) {
-    const r = logits.subarray(t * nE, (t + 1) * nE);
+    const r = t * nE;
     let max = -Infinity;
-    for (let e = 0; e < nE; e++) if (r[e]! > max) max = r[e]!;
+    for (let e = 0; e < nE; e++) if (logits[r + e]! > max) max = logits[r + e]!;
     let sum = 0;
-    for (let e = 0; e < nE; e++) { p[e] = Math.exp(r[e]! - max); sum += p[e]!; }
+    for (let e = 0; e < nE; e++) { p[e] = Math.exp(logits[r + e]! - max); sum += p[e]!; }
     for (let e = 0; e < nE; e++) p[e] = Math.fround(p[e]! / sum);
     for (let j = 0; j < k; j++) {
       let best = -1;
@@ -70,20 +73,24 @@ export function moeFfn(be: Backend, ws: Workspace, w: MoeWeights, dm: Dims, act:
       for (let j = 0; j < k; j++) {
         if (sel[t * k + j] === e) {
           rows[n] = t; rowW[n] = wts[t * k + j]!;
-          xin.set(x.subarray(t * H, t * H + H), n * H);
+          xin.set(ws.sub(x, t * H, t * H + H), n * H);
           n++;
         }
       }
     }
   }
   start[nE] = n;
-  const up: MatmulOp[] = [], down: MatmulOp[] = [];
-  for (let e = 0; e < nE; e++) {
+  let used = 0;
+  for (let e = 0; e < nE; e++) if (start[e + 1]! > start[e]!) used++;
+  const up = ws.ops<MatmulOp>('moe.up', 2 * used, newOp), down = ws.ops<MatmulOp>('moe.down', used, newOp);
+  for (let e = 0, i = 0; e < nE; e++) {
     const a = start[e]!, m = start[e + 1]! - a;
     if (m === 0) continue;
-    const xe = xin.subarray(a * H, (a + m) * H), ge = g.subarray(a * I, (a + m) * I);
-    up.push({ y: ge, x: xe, w: w.gate[e]!, T: m }, { y: u.subarray(a * I, (a + m) * I), x: xe, w: w.up[e]!, T: m });
-    down.push({ y: y.subarray(a * H, (a + m) * H), x: ge, w: w.down[e]!, T: m });
+    const xe = ws.sub(xin, a * H, (a + m) * H), ge = ws.sub(g, a * I, (a + m) * I);
+    setOp(up[2 * i]!, ge, xe, w.gate[e]!, m);
+    setOp(up[2 * i + 1]!, ws.sub(u, a * I, (a + m) * I), xe, w.up[e]!, m);
+    setOp(down[i]!, ws.sub(y, a * H, (a + m) * H), ge, w.down[e]!, m);
+    i++;
   }
   be.matmulMany(up);
   be.gatedAct(g, g, u, R * I, act);

@@ -35,12 +35,32 @@ export interface ForwardOptions {
   out?: Float32Array;
 }
 
+const NO_OPTIONS: ForwardOptions = Object.freeze({});
+const NO_LOGITS = new Float32Array(0);
+
+/**
+ * A number held as one immutable heap value (the field starts as a non-number, so V8 keeps it tagged):
+ * handing it to native calls then allocates nothing, where a double from a plain field or local is
+ * boxed anew at each call.
+ */
+export function tagged(v: number): { readonly v: number } {
+  const o: { v: unknown } = { v: null };
+  o.v = v;
+  return o as { readonly v: number };
+}
+
 export class JambaModel {
   readonly dims: Dims;
   private readonly ws = new Workspace();
+  /** This call's segments, and Segment objects reused across calls. */
+  private readonly segs: Segment[] = [];
+  private readonly segPool: Segment[] = [];
+  /** rms_norm_eps as one immutable heap number, passed to every norm without boxing it anew. */
+  private readonly eps: { readonly v: number };
 
   constructor(readonly config: JambaConfig, readonly weights: JambaWeights, readonly backend: Backend) {
     this.dims = dims(config);
+    this.eps = tagged(config.rmsNormEps);
   }
 
   /** The per-layer memory each sequence needs (plain data for memory/). */
@@ -56,14 +76,23 @@ export class JambaModel {
     return new SequenceMemory(this.memoryLayout());
   }
 
-  forward(batch: readonly SequenceInput[], opts: ForwardOptions = {}): Float32Array {
+  /**
+   * Runs the batch and returns the logits asked for. With `out` given, a steady-state decode step (the
+   * same batch shape as the step before) allocates nothing on the JS heap: buffers, views and argument
+   * objects all come from the workspace.
+   */
+  forward(batch: readonly SequenceInput[], opts: ForwardOptions = NO_OPTIONS): Float32Array {
     const { H, V, L } = this.dims;
     const be = this.backend, ws = this.ws, cfg = this.config;
-    const segs: Segment[] = [];
+    const segs = this.segs;
+    if (segs.length !== batch.length) segs.length = batch.length; // (emptying it would drop its storage)
     let T = 0;
-    for (const s of batch) {
+    for (let i = 0; i < batch.length; i++) {
+      const s = batch[i]!;
       if (s.tokens.length === 0) throw new JambaUserError('a sequence in the batch has no new tokens');
-      segs.push({ memory: s.memory, offset: T, T: s.tokens.length, past: s.memory.length });
+      const seg = this.segPool[i] ?? (this.segPool[i] = { memory: s.memory, offset: 0, T: 0, past: 0 });
+      seg.memory = s.memory; seg.offset = T; seg.T = s.tokens.length; seg.past = s.memory.length;
+      segs[i] = seg;
       T += s.tokens.length;
     }
     const ids = ws.getInt('ids', T);
@@ -82,7 +111,7 @@ export class JambaModel {
     be.embed(x, ids, this.weights.embed);
     opts.onHidden?.(0, x);
 
-    const eps = cfg.rmsNormEps, act = cfg.hiddenAct;
+    const eps = this.eps.v, act = cfg.hiddenAct;
     for (let i = 0; i < L; i++) {
       const lw = this.weights.layers[i]!;
       be.rmsNorm(a, x, lw.inputNorm, T, H, eps);
@@ -102,18 +131,21 @@ export class JambaModel {
       be.rmsNorm(a, x, this.weights.finalNorm, T, H, eps);
       opts.onHidden(L + 1, a);
     }
-    if (mode === 'none') return new Float32Array(0);
+    if (mode === 'none') return NO_LOGITS;
     let rows: Float32Array, R: number;
     if (mode === 'all') {
       rows = x; R = T;
     } else {
       R = segs.length;
       rows = ws.get('lastrows', R * H);
-      segs.forEach((s, j) => rows.set(x.subarray((s.offset + s.T - 1) * H, (s.offset + s.T) * H), j * H));
+      for (let j = 0; j < R; j++) {
+        const s = segs[j]!;
+        rows.set(ws.sub(x, (s.offset + s.T - 1) * H, (s.offset + s.T) * H), j * H);
+      }
     }
     const normed = ws.get('final', R * H);
     be.rmsNorm(normed, rows, this.weights.finalNorm, R, H, eps);
-    const logits = opts.out ? opts.out.subarray(0, R * V) : new Float32Array(R * V);
+    const logits = opts.out ? ws.sub(opts.out, 0, R * V) : new Float32Array(R * V);
     be.matmul(logits, normed, this.weights.lmHead, R);
     return logits;
   }

@@ -12,7 +12,7 @@
  * Δ = softplus(dt_proj(δ) + b); h = exp(Δ·A)·h + Δ·B·v; y = (h·C + D·v)·act(z); out = out_proj(y).
  * The conv state carries over between calls (llama.cpp semantics), so chunked prefill is exact.
  */
-import type { Backend } from '../backends/backend.js';
+import type { Backend, ConvArgs, ScanArgs } from '../backends/backend.js';
 import type { Dims } from './config.js';
 import type { Segment } from './batch.js';
 import type { MambaWeights } from './weights.js';
@@ -34,30 +34,44 @@ export function mambaMixer(
   const y = ws.get('mamba.y', T * E);        // [T, E]
 
   be.matmul(xz, a, w.inProj, T, w.inBias);
+  const conv = ws.ops<ConvArgs>('mamba.conv', 1, newConvArgs)[0]!;
   for (const s of segs) {
     const st = s.memory.recurrent(layer);
-    be.conv1d({
-      u: xz.subarray(s.offset * 2 * E), uStride: 2 * E,
-      state: st.conv, w: w.convW, bias: w.convB, T: s.T, E, K, act,
-      out: v.subarray(s.offset * E, (s.offset + s.T) * E),
-    });
+    conv.u = ws.sub(xz, s.offset * 2 * E); conv.uStride = 2 * E;
+    conv.state = st.conv; conv.w = w.convW; conv.bias = w.convB; conv.T = s.T; conv.E = E; conv.K = K; conv.act = act;
+    conv.out = ws.sub(v, s.offset * E, (s.offset + s.T) * E);
+    be.conv1d(conv);
   }
   be.matmul(xdb, v, w.xProj, T);
   be.rmsNorm(xdb, xdb, w.dtNorm, T, R, eps, P);
-  be.rmsNorm(xdb.subarray(R), xdb.subarray(R), w.bNorm, T, N, eps, P);
-  be.rmsNorm(xdb.subarray(R + N), xdb.subarray(R + N), w.cNorm, T, N, eps, P);
-  for (let t = 0; t < T; t++) dtIn.set(xdb.subarray(t * P, t * P + R), t * R);
+  const bc = ws.sub(xdb, R), c = ws.sub(xdb, R + N);
+  be.rmsNorm(bc, bc, w.bNorm, T, N, eps, P);
+  be.rmsNorm(c, c, w.cNorm, T, N, eps, P);
+  for (let t = 0; t < T; t++) dtIn.set(ws.sub(xdb, t * P, t * P + R), t * R);
   be.matmul(dt, dtIn, w.dtProj, T, w.dtBias);
+  const scan = ws.ops<ScanArgs>('mamba.scan', 1, newScanArgs)[0]!;
   for (const s of segs) {
     const st = s.memory.recurrent(layer);
     const o = s.offset;
-    be.scan({
-      u: v.subarray(o * E), dt: dt.subarray(o * E), A: w.A,
-      B: xdb.subarray(o * P), C: xdb.subarray(o * P), bOffset: R, cOffset: R + N, bcStride: P,
-      D: w.D, z: xz.subarray(o * 2 * E), zOffset: E, zStride: 2 * E,
-      h: st.ssm, T: s.T, E, N, act,
-      out: y.subarray(o * E, (o + s.T) * E),
-    });
+    scan.u = ws.sub(v, o * E); scan.dt = ws.sub(dt, o * E); scan.A = w.A;
+    scan.B = scan.C = ws.sub(xdb, o * P); scan.bOffset = R; scan.cOffset = R + N; scan.bcStride = P;
+    scan.D = w.D; scan.z = ws.sub(xz, o * 2 * E); scan.zOffset = E; scan.zStride = 2 * E;
+    scan.h = st.ssm; scan.T = s.T; scan.E = E; scan.N = N; scan.act = act;
+    scan.out = ws.sub(y, o * E, (o + s.T) * E);
+    be.scan(scan);
   }
   be.matmul(out, y, w.outProj, T, w.outBias);
+}
+
+const EMPTY = new Float32Array(0);
+
+function newConvArgs(): ConvArgs {
+  return { u: EMPTY, uStride: 0, state: EMPTY, w: EMPTY, bias: null, T: 0, E: 0, K: 0, act: 'silu', out: EMPTY };
+}
+
+function newScanArgs(): ScanArgs {
+  return {
+    u: EMPTY, dt: EMPTY, A: EMPTY, B: EMPTY, C: EMPTY, bOffset: 0, cOffset: 0, bcStride: 0, D: EMPTY, z: EMPTY,
+    zOffset: 0, zStride: 0, h: EMPTY, T: 0, E: 0, N: 0, act: 'silu', out: EMPTY,
+  };
 }

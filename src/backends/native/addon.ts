@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 /** Functions exported by kernels/binding.c; argument order as documented there. */
 export interface NativeAddon {
   matmul(y: Float32Array, x: Float32Array, w: Uint8Array, dtype: number, rows: number, cols: number, T: number, bias: Float32Array | null, qdot?: number): void;
-  /** matmulMany(qdot, then per matmul: y, x, w, dtype, rows, cols, T, bias | null) — 1 to 16 matmuls as one job. */
-  matmulMany(qdot: number, ...ops: (Float32Array | Uint8Array | number | null)[]): void;
+  /** matmulMany(qdot, n, then per matmul: y, x, w, dtype, rows, cols, T, bias | null): the first n (≤ 16) as one job. */
+  matmulMany(qdot: number, n: number, ...ops: (Float32Array | Uint8Array | number | null)[]): void;
   rmsNorm(out: Float32Array, x: Float32Array, w: Float32Array, T: number, n: number, eps: number, stride: number): void;
   embed(out: Float32Array, ids: Int32Array, table: Uint8Array, dtype: number, cols: number): void;
   gatedAct(out: Float32Array, gate: Float32Array, up: Float32Array, n: number, act: number): void;

@@ -39,7 +39,8 @@ export class NativeBackend implements Backend {
   /** Reference ops for weight types without a native kernel yet. */
   private readonly fallback: RefBackend;
   readonly quantDot: QuantDot;
-  private readonly manyArgs: unknown[] = [];
+  /** matmulMany's argument list, one fixed-length array reused by every call (qdot, n, 8 per matmul). */
+  private readonly manyArgs: unknown[] = new Array<unknown>(2 + 8 * MANY_MAX).fill(null);
 
   constructor(private readonly addon: NativeAddon, opts: NativeOptions = {}) {
     this.quantDot = opts.quantDot ?? defaultQuantDot();
@@ -81,22 +82,27 @@ export class NativeBackend implements Backend {
     const args = this.manyArgs;
     args[0] = this.quantDot === 'int8' ? 1 : 0;
     let n = 0;
-    const flush = (): void => {
-      if (n === 0) return;
-      args.length = 1 + 8 * n;
-      this.addon.matmulMany.apply(this.addon, args as Parameters<NativeAddon['matmulMany']>);
-      n = 0;
-    };
-    for (const op of ops) {
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
       const code = DTYPE_CODE[op.w.dtype];
       if (code === undefined) { this.fallback.matmul(op.y, op.x, op.w, op.T, op.bias); continue; }
-      const [rows, cols] = op.w.shape as [number, number];
-      const o = 1 + 8 * n;
+      const o = 2 + 8 * n;
       args[o] = op.y; args[o + 1] = op.x; args[o + 2] = op.w.data; args[o + 3] = code;
-      args[o + 4] = rows; args[o + 5] = cols; args[o + 6] = op.T; args[o + 7] = op.bias ?? null;
-      if (++n === MANY_MAX) flush();
+      args[o + 4] = op.w.shape[0]; args[o + 5] = op.w.shape[1]; args[o + 6] = op.T; args[o + 7] = op.bias ?? null;
+      if (++n === MANY_MAX) { this.runMany(n); n = 0; }
     }
-    flush();
+    if (n > 0) this.runMany(n);
+  }
+
+  /** Runs the first n groups of manyArgs, then drops their array references. */
+  private runMany(n: number): void {
+    const args = this.manyArgs;
+    args[1] = n;
+    try {
+      this.addon.matmulMany.apply(this.addon, args as Parameters<NativeAddon['matmulMany']>);
+    } finally {
+      for (let i = 2; i < 2 + 8 * n; i++) args[i] = null;
+    }
   }
 
   rmsNorm(out: Float32Array, x: Float32Array, w: Float32Array, T: number, n: number, eps: number, stride = n): void {

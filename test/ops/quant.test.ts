@@ -14,7 +14,7 @@ import { toF32 } from '../../src/tensor/dequant.js';
 import type { DType } from '../../src/tensor/dtype.js';
 import { quantizeRows } from '../../src/tensor/quant/index.js';
 import { f32Weight, makeWeight, type Weight } from '../../src/tensor/weight.js';
-import { assertBitEqual, assertClose, forEachIsa, rand, rng, skipReason } from './helpers.js';
+import { assertBitEqual, assertClose, forEachIsa, isas, nativeBackend, rand, rng, skipReason } from './helpers.js';
 
 const ref = new RefBackend({ quantDot: 'exact' });
 const refInt8 = new RefBackend({ quantDot: 'int8' });
@@ -183,5 +183,26 @@ test('int8 scheme: the native kernels quantise activations to exactly the bytes 
       nb.matmul(got, x, w, T);
       assertBitEqual(got, want, `int8 ${isa} ${dtype}: quantised activations`);
     }, 'int8');
+  }
+});
+
+test('int8 scheme: the AVX-512 VNNI copy gives exactly the AVX-512 results', { skip: skipReason() || (!isas().includes('avx512vnni') && 'this CPU has no AVX-512 VNNI') }, () => {
+  const nb = nativeBackend('int8')!, r = rng(43);
+  try {
+    for (const dtype of [...SMALL, ...K])
+    for (const T of [1, 5]) {
+      const cols = K.includes(dtype) ? 768 : 544, rows = 11;
+      const w = qWeight(r, dtype, rows, cols), x = rand(r, T * cols), bias = rand(r, rows);
+      const out: Float32Array[] = [];
+      for (const isa of ['avx512', 'avx512vnni']) {
+        nb.configure({ threads: 2, isa });
+        const y = new Float32Array(T * rows);
+        nb.matmul(y, x, w, T, bias);
+        out.push(y);
+      }
+      assertBitEqual(out[1]!, out[0]!, `${dtype} T=${T}`);
+    }
+  } finally {
+    nb.configure({ threads: 2 });
   }
 });

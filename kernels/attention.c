@@ -3,15 +3,21 @@
  * blocks of BK with an online softmax (FlashAttention's running max m, normaliser l and rescaled
  * accumulator): memory O(d) per query, never a T×S score matrix.
  *
- * One task is one query token t and one KV head (up to GMAX of its query heads together, so each key
- * and value row is loaded once for the whole group). Query t sits at position past + t and sees keys
- * 0..past+t. Key blocks start at absolute multiples of BK and every reduction has a fixed order, so a
- * query's output depends only on its position and the cache, never on T or the thread count.
+ * A query's keys are cut into chunks of CK at absolute positions (flash-decoding): each chunk gets its
+ * own running max, normaliser and accumulator for every head, and the chunks are merged in position
+ * order, always by the same code. Within a chunk, for each key block, the query heads of one KV head
+ * are handled GMAX at a time (each key and value row loaded once for the group) and the KV heads one
+ * after the other, so a task walks whole K/V rows. Prefill runs one task per query (its chunks in
+ * turn); decode runs one task per (query, chunk) on all threads and merges afterwards, which gives the
+ * same bits. Query t sits at position past + t and sees keys 0..past+t. Key blocks start at absolute
+ * multiples of BK and every reduction has a fixed order, so a query's output depends only on its
+ * position and the cache, never on T or the thread count.
  */
 #include "vmath.h"
 
 #define BK 64   /* keys per softmax block */
 #define GMAX 4  /* query heads handled together */
+#define CK 256  /* keys per chunk (a multiple of BK): the unit of decode's split over threads */
 #ifndef KPF
 #define KPF 16 /* keys: cold 16-layer 32K-key decode 7.1–7.8 → 9.2–9.6 GB/s; 64 and 128 no better */
 #endif
@@ -23,7 +29,6 @@ static inline void scale_row(float *acc, float c, int64_t d) {
   for (; i < d; i++) acc[i] *= c;
 }
 
-typedef struct { const jt_attention_args *a; int64_t nsub; } att_ctx;
 
 /* acc[g][i] += Σ_j p[g][j]·v_j[i], j in order; one W-wide slice of every head's accumulator stays in
  * a register across the block's keys (NG constant, so the compiler can keep them there) */
@@ -60,7 +65,7 @@ static inline __attribute__((always_inline)) void scores(const int NG, float s[]
   }
 }
 
-static inline __attribute__((always_inline)) void vpass(const int NG, float acc[][JT_MAX_HEAD_DIM], float s[][BK],
+static inline __attribute__((always_inline)) void vpass(const int NG, float *const *acc, float s[][BK],
                                                          const float *vb, int64_t nb, int64_t d, int64_t kvw) {
   int64_t i = 0;
   /* 4 slices at a time, keys outermost: each value row is read once, 4·JT_W contiguous floats
@@ -95,65 +100,144 @@ static inline __attribute__((always_inline)) void vpass(const int NG, float acc[
   }
 }
 
-static void att_task(void *p, int64_t begin, int64_t end) {
+/* query t's partial over keys [k0, k1) for every head: m[h], l[h] and acc[h·d ..] (unnormalised) */
+static void chunk_heads(const jt_attention_args *a, int64_t t, int64_t k0, int64_t k1, float *m, float *l, float *acc) {
+  const int64_t d = a->d, G = a->nH / a->nKV, kvw = a->nKV * d, nsub = (G + GMAX - 1) / GMAX;
+  float s[GMAX][BK];
+  for (int64_t h = 0; h < a->nH; h++) { m[h] = -INFINITY; l[h] = 0.0f; }
+  memset(acc, 0, (size_t)(a->nH * d) * sizeof(float));
+  for (int64_t jb = k0; jb < k1; jb += BK) {
+    const int64_t nb = k1 - jb < BK ? k1 - jb : BK;
+    for (int64_t kvh = 0; kvh < a->nKV; kvh++) {
+      const float *kb = a->k + jb * kvw + kvh * d, *vb = a->v + jb * kvw + kvh * d;
+      for (int64_t sub = 0; sub < nsub; sub++) {
+        const int64_t h0 = kvh * G + sub * GMAX;
+        const int ng = (int)(G - sub * GMAX < GMAX ? G - sub * GMAX : GMAX);
+        const float *q[GMAX];
+        float *ac[GMAX];
+        for (int g = 0; g < ng; g++) { q[g] = a->q + (t * a->nH + h0 + g) * d; ac[g] = acc + (h0 + g) * d; }
+        switch (ng) { /* a constant head count keeps the per-key accumulators in registers */
+        case 4: scores(4, s, q, kb, vb, nb, d, kvw, a->scale); break;
+        case 3: scores(3, s, q, kb, vb, nb, d, kvw, a->scale); break;
+        case 2: scores(2, s, q, kb, vb, nb, d, kvw, a->scale); break;
+        default: scores(1, s, q, kb, vb, nb, d, kvw, a->scale); break;
+        }
+        for (int g = 0; g < ng; g++) {
+          float *mg = &m[h0 + g], *lg = &l[h0 + g];
+          float bm = s[g][0];
+          for (int64_t j = 1; j < nb; j++) bm = s[g][j] > bm ? s[g][j] : bm;
+          const float M = bm > *mg ? bm : *mg;
+          const float resc = *mg == -INFINITY ? 0.0f : expf(*mg - M);
+          vf mv = vset1(M), sum = vzero();
+          int64_t j = 0;
+          for (; j + JT_W <= nb; j += JT_W) vstore(&s[g][j], vexp(vsub(vload(&s[g][j]), mv)));
+          if (j < nb) vstoren(&s[g][j], vexp(vsub(vloadn(&s[g][j], nb - j), mv)), nb - j);
+          for (j = 0; j + JT_W <= nb; j += JT_W) sum = vadd(sum, vload(&s[g][j]));
+          if (j < nb) sum = vadd(sum, vloadn(&s[g][j], nb - j));
+          if (resc != 1.0f) scale_row(ac[g], resc, d);
+          *lg = *lg * resc + vsum(sum);
+          *mg = M;
+        }
+        switch (ng) { /* a constant head count keeps the accumulators in registers */
+        case 4: vpass(4, ac, s, vb, nb, d, kvw); break;
+        case 3: vpass(3, ac, s, vb, nb, d, kvw); break;
+        case 2: vpass(2, ac, s, vb, nb, d, kvw); break;
+        default: vpass(1, ac, s, vb, nb, d, kvw); break;
+        }
+      }
+    }
+  }
+}
+
+/* running (M, L, A) of every head ← itself merged with the next chunk's (m, l, acc); the first chunk is
+ * taken as it is. Chunks always arrive in position order, so the result has one fixed rounding. */
+static void merge_heads(int64_t nH, int64_t d, float *M, float *L, float *A, const float *m, const float *l,
+                        const float *acc, int first) {
+  if (first) {
+    memcpy(M, m, (size_t)nH * sizeof(float)); memcpy(L, l, (size_t)nH * sizeof(float));
+    memcpy(A, acc, (size_t)(nH * d) * sizeof(float));
+    return;
+  }
+  for (int64_t h = 0; h < nH; h++) { /* a chunk has at least one key, so m and M are finite */
+    const float Mn = m[h] > M[h] ? m[h] : M[h], c0 = expf(M[h] - Mn), c1 = expf(m[h] - Mn);
+    float *ah = A + h * d;
+    const float *bh = acc + h * d;
+    for (int64_t i = 0; i < d; i++) ah[i] = ah[i] * c0 + bh[i] * c1;
+    L[h] = L[h] * c0 + l[h] * c1;
+    M[h] = Mn;
+  }
+}
+
+static void finish_heads(const jt_attention_args *a, int64_t t, const float *L, const float *A) {
+  const int64_t d = a->d;
+  for (int64_t h = 0; h < a->nH; h++) {
+    float *o = a->out + (t * a->nH + h) * d;
+    const float inv = 1.0f / L[h];
+    for (int64_t i = 0; i < d; i++) o[i] = A[h * d + i] * inv;
+  }
+}
+
+static int64_t chunks_of(const jt_attention_args *a, int64_t t) { return (a->past + t + 1 + CK - 1) / CK; }
+
+typedef struct { const jt_attention_args *a; int64_t nch; float *part; } att_ctx;
+
+/* floats of one (query, chunk) partial: m and l of every head, then acc */
+static int64_t part_size(const jt_attention_args *a) { return a->nH * (a->d + 2); }
+
+/* prefill: one query per task, its chunks in turn, merged as they come */
+static void query_task(void *p, int64_t begin, int64_t end) {
+  const jt_attention_args *a = ((const att_ctx *)p)->a;
+  const int64_t nH = a->nH, ps = part_size(a);
+  float *buf = (float *)jt_scratch(1, (size_t)(2 * ps) * sizeof(float));
+  float *M = buf, *L = buf + nH, *A = buf + 2 * nH, *m = buf + ps, *l = m + nH, *acc = m + 2 * nH;
+  for (int64_t t = begin; t < end; t++) {
+    const int64_t visible = a->past + t + 1, nch = chunks_of(a, t);
+    for (int64_t c = 0; c < nch; c++) {
+      chunk_heads(a, t, c * CK, (c + 1) * CK < visible ? (c + 1) * CK : visible, m, l, acc);
+      merge_heads(nH, a->d, M, L, A, m, l, acc, c == 0);
+    }
+    finish_heads(a, t, L, A);
+  }
+}
+
+/* decode, step 1: one (query, chunk) per task, its partial into the shared buffer */
+static void chunk_task(void *p, int64_t begin, int64_t end) {
   const att_ctx *c = (const att_ctx *)p;
   const jt_attention_args *a = c->a;
-  const int64_t d = a->d, G = a->nH / a->nKV, kvw = a->nKV * d;
-  float s[GMAX][BK], acc[GMAX][JT_MAX_HEAD_DIM], m[GMAX], l[GMAX];
+  const int64_t ps = part_size(a);
   for (int64_t task = begin; task < end; task++) {
-    int64_t sub = task % c->nsub, kvh = (task / c->nsub) % a->nKV, t = task / (c->nsub * a->nKV);
-    int64_t h0 = kvh * G + sub * GMAX;
-    int ng = (int)(G - sub * GMAX < GMAX ? G - sub * GMAX : GMAX);
-    const int64_t visible = a->past + t + 1;
-    const float *q[GMAX];
-    for (int g = 0; g < ng; g++) {
-      q[g] = a->q + (t * a->nH + h0 + g) * d;
-      m[g] = -INFINITY; l[g] = 0.0f;
-      memset(acc[g], 0, (size_t)d * sizeof(float));
+    const int64_t t = task / c->nch, k = task % c->nch, visible = a->past + t + 1;
+    if (k >= chunks_of(a, t)) continue;
+    float *m = c->part + task * ps;
+    chunk_heads(a, t, k * CK, (k + 1) * CK < visible ? (k + 1) * CK : visible, m, m + a->nH, m + 2 * a->nH);
+  }
+}
+
+/* decode, step 2: each query's partials merged in chunk order, exactly as query_task merges them */
+static void merge_task(void *p, int64_t begin, int64_t end) {
+  const att_ctx *c = (const att_ctx *)p;
+  const jt_attention_args *a = c->a;
+  const int64_t nH = a->nH, ps = part_size(a);
+  float *buf = (float *)jt_scratch(1, (size_t)ps * sizeof(float));
+  float *M = buf, *L = buf + nH, *A = buf + 2 * nH;
+  for (int64_t t = begin; t < end; t++) {
+    for (int64_t k = 0; k < chunks_of(a, t); k++) {
+      const float *m = c->part + (t * c->nch + k) * ps;
+      merge_heads(nH, a->d, M, L, A, m, m + nH, m + 2 * nH, k == 0);
     }
-    for (int64_t jb = 0; jb < visible; jb += BK) {
-      const int64_t nb = visible - jb < BK ? visible - jb : BK;
-      switch (ng) { /* a constant head count keeps the per-key accumulators in registers */
-      case 4: scores(4, s, q, a->k + jb * kvw + kvh * d, a->v + jb * kvw + kvh * d, nb, d, kvw, a->scale); break;
-      case 3: scores(3, s, q, a->k + jb * kvw + kvh * d, a->v + jb * kvw + kvh * d, nb, d, kvw, a->scale); break;
-      case 2: scores(2, s, q, a->k + jb * kvw + kvh * d, a->v + jb * kvw + kvh * d, nb, d, kvw, a->scale); break;
-      default: scores(1, s, q, a->k + jb * kvw + kvh * d, a->v + jb * kvw + kvh * d, nb, d, kvw, a->scale); break;
-      }
-      for (int g = 0; g < ng; g++) {
-        float bm = s[g][0];
-        for (int64_t j = 1; j < nb; j++) bm = s[g][j] > bm ? s[g][j] : bm;
-        const float M = bm > m[g] ? bm : m[g];
-        const float resc = m[g] == -INFINITY ? 0.0f : expf(m[g] - M);
-        vf mv = vset1(M), sum = vzero();
-        int64_t j = 0;
-        for (; j + JT_W <= nb; j += JT_W) vstore(&s[g][j], vexp(vsub(vload(&s[g][j]), mv)));
-        if (j < nb) vstoren(&s[g][j], vexp(vsub(vloadn(&s[g][j], nb - j), mv)), nb - j);
-        for (j = 0; j + JT_W <= nb; j += JT_W) sum = vadd(sum, vload(&s[g][j]));
-        if (j < nb) sum = vadd(sum, vloadn(&s[g][j], nb - j));
-        if (resc != 1.0f) scale_row(acc[g], resc, d);
-        l[g] = l[g] * resc + vsum(sum);
-        m[g] = M;
-      }
-      const float *vb = a->v + jb * kvw + kvh * d;
-      switch (ng) { /* a constant head count keeps the accumulators in registers */
-      case 4: vpass(4, acc, s, vb, nb, d, kvw); break;
-      case 3: vpass(3, acc, s, vb, nb, d, kvw); break;
-      case 2: vpass(2, acc, s, vb, nb, d, kvw); break;
-      default: vpass(1, acc, s, vb, nb, d, kvw); break;
-      }
-    }
-    for (int g = 0; g < ng; g++) {
-      float *o = a->out + (t * a->nH + h0 + g) * d;
-      const float inv = 1.0f / l[g];
-      for (int64_t i = 0; i < d; i++) o[i] = acc[g][i] * inv;
-    }
+    finish_heads(a, t, L, A);
   }
 }
 
 void JT_FN(jt_attention)(const jt_attention_args *a) {
   if (a->T <= 0) return;
-  att_ctx c;
-  c.a = a;
-  c.nsub = (a->nH / a->nKV + GMAX - 1) / GMAX;
-  jt_parallel_for(a->T * a->nKV * c.nsub, 1, att_task, &c);
+  att_ctx c = { a, chunks_of(a, a->T - 1), NULL };
+  const int64_t threads = jt_pool_threads();
+  if (a->T >= 2 * threads || c.nch == 1) { /* enough queries to share out, or nothing to split */
+    jt_parallel_for(a->T, 1, query_task, &c);
+    return;
+  }
+  c.part = (float *)jt_scratch(0, (size_t)(a->T * c.nch * part_size(a)) * sizeof(float));
+  jt_parallel_for(a->T * c.nch, 1, chunk_task, &c);
+  jt_parallel_for(a->T, 1, merge_task, &c);
 }

@@ -1,7 +1,8 @@
 /**
  * Native attention (online softmax over key blocks) against the reference: grouped KV heads, odd head
- * dims, with and without a cached past, contexts that span several key blocks; and batch invariance:
- * a query's output is the same bit for bit whether its chunk is processed at once or token by token.
+ * dims, with and without a cached past, contexts that span several key blocks and several 256-key
+ * chunks; and batch invariance: a query's output is the same bit for bit whether its chunk is processed
+ * at once or token by token (decode splits its keys over threads, prefill does not), on 1 or 2 threads.
  */
 import { test } from 'node:test';
 import type { AttentionArgs } from '../../src/backends/backend.js';
@@ -22,6 +23,8 @@ const CASES: [number, number, number, number, number][] = [
   // T, past, nH, nKV, d
   [1, 0, 4, 2, 8], [3, 5, 4, 2, 7], [17, 0, 6, 3, 24], [33, 70, 8, 2, 65], [1, 200, 5, 1, 16], [4, 130, 8, 8, 3],
   [2, 64, 12, 1, 33],
+  // several 256-key chunks (decode splits them over threads and merges; prefill merges them in turn)
+  [1, 700, 8, 2, 64], [3, 1030, 12, 1, 33], [9, 520, 4, 4, 16],
 ];
 
 test('native attention matches the reference', { skip: skipReason() }, () => {
@@ -37,9 +40,10 @@ test('native attention matches the reference', { skip: skipReason() }, () => {
   });
 });
 
-test('native attention: one-shot prefill equals token-by-token bit for bit', { skip: skipReason() }, () => {
+for (const past of [60, 600])
+test(`native attention: one-shot prefill equals token-by-token bit for bit, any thread count (past ${past})`, { skip: skipReason() }, () => {
   const r = rng(21);
-  const T = 19, past = 60, nH = 4, nKV = 2, d = 20;
+  const T = 19, nH = 4, nKV = 2, d = 20;
   forEachIsa((nb, isa) => {
     const a = args(r, T, past, nH, nKV, d);
     nb.attention(a);
@@ -49,6 +53,14 @@ test('native attention: one-shot prefill equals token-by-token bit for bit', { s
       nb.attention({ ...a, q: a.q.subarray(t * w, (t + 1) * w), k: a.k.subarray(0, (past + t + 1) * kw),
         v: a.v.subarray(0, (past + t + 1) * kw), T: 1, past: past + t, out });
       assertBitEqual(out, a.out.subarray(t * w, (t + 1) * w), `${isa} query ${t}`);
+      if (t === T - 1) { // the last query again on one thread
+        nb.configure({ threads: 1, isa });
+        const one = new Float32Array(w);
+        nb.attention({ ...a, q: a.q.subarray(t * w, (t + 1) * w), k: a.k.subarray(0, (past + t + 1) * kw),
+          v: a.v.subarray(0, (past + t + 1) * kw), T: 1, past: past + t, out: one });
+        nb.configure({ threads: 2, isa });
+        assertBitEqual(one, out, `${isa} query ${t}, 1 thread vs 2`);
+      }
     }
   });
 });

@@ -276,11 +276,28 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
       }
       for (int r = 0; r < NR; r++) {
         const uint8_t *blk = w[r] + b * BY;
-        v8i u[8], offw;
+        v8i offw;
+#if JT_ISA != JT_ISA_AVX512
+        v8i u[8]; /* 32 values each; paired into uw */
+#endif
         vw sw[8 / WP]; /* int16 scale of every value pair, WB bytes of values at a time */
         float dw, dm = 0.0f;
+        vw uw[8 / WP]; /* the unsigned weight values, WB bytes at a time */
         if (dtype == JT_Q6_K) {
           dw = h16(blk + 208);
+#if JT_ISA == JT_ISA_AVX512 /* both halves at once: u = low|high nibble of ql, bits 4-5 from qh shifted per half */
+          const __m512i A = _mm512_loadu_si512(blk), B = _mm512_loadu_si512(blk + 64), Q = _mm512_loadu_si512(blk + 128);
+          const __m512i Q0 = _mm512_shuffle_i64x2(Q, Q, 0x44), Q1 = _mm512_shuffle_i64x2(Q, Q, 0xEE);
+          const __m512i lo4 = _mm512_set1_epi8(0x0f), three = _mm512_set1_epi8(3);
+          const __m512i c02 = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+          const __m512i c46 = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(6), 1);
+#define Q6U(N, H, C) _mm512_or_si512(N, _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(H, C), three), 4))
+          uw[0] = Q6U(_mm512_and_si512(A, lo4), Q0, c02);
+          uw[1] = Q6U(_mm512_and_si512(_mm512_srli_epi16(A, 4), lo4), Q0, c46);
+          uw[2] = Q6U(_mm512_and_si512(B, lo4), Q1, c02);
+          uw[3] = Q6U(_mm512_and_si512(_mm512_srli_epi16(B, 4), lo4), Q1, c46);
+#undef Q6U
+#else
           for (int h = 0; h < 2; h++) {
             const v8i ql0 = ld32(blk + 64 * h), ql1 = ld32(blk + 64 * h + 32), qh = ld32(blk + 128 + 32 * h);
             const v8i three = _mm256_set1_epi8(3);
@@ -289,12 +306,25 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
             u[4 * h + 2] = _mm256_or_si256(nib_hi(ql0), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), three), 4));
             u[4 * h + 3] = _mm256_or_si256(nib_hi(ql1), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), three), 4));
           }
+          for (int j = 0; j < 8 / WP; j++) uw[j] = wpair(u[WP * j], u[WP * j + WP - 1]);
+#endif
           const __m128i s8 = _mm_loadu_si128((const __m128i *)(blk + 192)); /* 16 int8 scales, one per 16 values */
           offw = _mm256_cvtepi8_epi16(s8);
           for (int j = 0; j < 8 / WP; j++) sw[j] = k6_scales(s8, offw, j);
         } else {
           dw = h16(blk); dm = h16(blk + 2);
           const uint8_t *qs = blk + (dtype == JT_Q4_K ? 16 : 48);
+#if JT_ISA == JT_ISA_AVX512 /* 32 bytes in both halves: low nibbles in the low half, high in the high (+ Q5_K's fifth bits) */
+          const __m512i c04 = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1), lo4 = _mm512_set1_epi8(0x0f);
+          const __m512i QH = dtype == JT_Q5_K ? _mm512_broadcast_i64x4(ld32(blk + 16)) : _mm512_setzero_si512();
+          for (int k4 = 0; k4 < 4; k4++) {
+            uw[k4] = _mm512_and_si512(_mm512_srlv_epi16(_mm512_broadcast_i64x4(ld32(qs + 32 * k4)), c04), lo4);
+            if (dtype == JT_Q5_K) {
+              const __m512i c = _mm512_inserti64x4(_mm512_set1_epi16((short)(2 * k4)), _mm256_set1_epi16((short)(2 * k4 + 1)), 1);
+              uw[k4] = _mm512_or_si512(uw[k4], _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(QH, c), _mm512_set1_epi8(1)), 4));
+            }
+          }
+#else
           const v8i qh = dtype == JT_Q5_K ? ld32(blk + 16) : _mm256_setzero_si256();
           for (int k4 = 0; k4 < 4; k4++) {
             const v8i v = ld32(qs + 32 * k4);
@@ -306,13 +336,13 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
               u[2 * k4 + 1] = _mm256_or_si256(u[2 * k4 + 1], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k4 + 1), one), 4));
             }
           }
+          for (int j = 0; j < 8 / WP; j++) uw[j] = wpair(u[WP * j], u[WP * j + WP - 1]);
+#endif
           uint64_t sc8, mn8;
           scales_mins_k4(blk + 4, &sc8, &mn8);
           offw = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mn8));
           for (int j = 0; j < 8 / WP; j++) sw[j] = k4_scales(sc8, j);
         }
-        vw uw[8 / WP];
-        for (int j = 0; j < 8 / WP; j++) uw[j] = wpair(u[WP * j], u[WP * j + WP - 1]);
         for (int k = 0; k < NT; k++) {
           const int8_t *xb = xq[k] + b * 256;
           vw iacc = wzero();

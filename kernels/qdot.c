@@ -535,10 +535,12 @@ jt_block_fn JT_FN(jt_iblock_fn)(int dtype) {
   }
 }
 
-/* bytes jt_quantize_act needs for a->x (T rows of cols values, blocks of the weight type's size) */
+/* bytes jt_quantize_act needs for a->x (T rows of cols values, blocks of the weight type's size), a
+ * multiple of 64 so that buffers laid end to end stay 64-byte aligned */
 size_t JT_FN(jt_quant_act_bytes)(const jt_matmul_args *a) {
   const int64_t QA = QK_OF(a->dtype), ldq = (a->cols + 63) & ~(int64_t)63;
-  return (size_t)(a->T * ldq) + (size_t)(a->T * (a->cols / QA)) * 4 + (size_t)(a->T * (a->cols / 16)) * 4 + 64;
+  const size_t n = (size_t)(a->T * ldq) + (size_t)(a->T * (a->cols / QA)) * 4 + (size_t)(a->T * (a->cols / 16)) * 4;
+  return (n + 63) & ~(size_t)63;
 }
 
 /*

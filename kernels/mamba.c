@@ -61,8 +61,16 @@ void JT_FN(jt_conv1d)(const jt_conv_args *a) {
 /* ---- scan ---- */
 
 static inline __attribute__((always_inline)) void scan_chunk(const jt_scan_args *a, int64_t e0, int64_t nl, const int64_t N) {
+  vf h[JT_MAX_STATE], A[JT_MAX_STATE]; /* state n of channels e0.., lane l = channel e0 + l (0 past nl) */
+#if JT_ISA == JT_ISA_AVX512 /* the [E, N] layout's columns by gather (a decode step is mostly this) */
+  const __m512i col = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32((int)N));
+  const __mmask16 lanes = (__mmask16)((1u << nl) - 1);
+  for (int64_t n = 0; n < N; n++) {
+    h[n] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, col, a->h + e0 * N + n, 4);
+    A[n] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, col, a->A + e0 * N + n, 4);
+  }
+#else
   float tmp[JT_W];
-  vf h[JT_MAX_STATE], A[JT_MAX_STATE];
   for (int64_t n = 0; n < N; n++) {
     memset(tmp, 0, sizeof tmp);
     for (int64_t l = 0; l < nl; l++) tmp[l] = a->h[(e0 + l) * N + n];
@@ -71,6 +79,7 @@ static inline __attribute__((always_inline)) void scan_chunk(const jt_scan_args 
     for (int64_t l = 0; l < nl; l++) tmp[l] = a->A[(e0 + l) * N + n];
     A[n] = vload(tmp);
   }
+#endif
   const vf D = vloadn(a->D + e0, nl);
   const int full = nl == JT_W;
   for (int64_t t = 0; t < a->T; t++) {
@@ -89,10 +98,14 @@ static inline __attribute__((always_inline)) void scan_chunk(const jt_scan_args 
     y = vmul(y, vact(full ? vload(zp) : vloadn(zp, nl), a->act));
     if (full) vstore(a->out + t * a->E + e0, y); else vstoren(a->out + t * a->E + e0, y, nl);
   }
+#if JT_ISA == JT_ISA_AVX512
+  for (int64_t n = 0; n < N; n++) _mm512_mask_i32scatter_ps(a->h + e0 * N + n, lanes, col, h[n], 4);
+#else
   for (int64_t n = 0; n < N; n++) {
     vstore(tmp, h[n]);
     for (int64_t l = 0; l < nl; l++) a->h[(e0 + l) * N + n] = tmp[l];
   }
+#endif
 }
 
 static void scan_task(void *p, int64_t c0, int64_t c1) {

@@ -159,9 +159,10 @@ void JT_FN(jt_matmul)(const jt_matmul_args *list, int n) {
     mm_job *jb = &jobs[m];
     jb->a = *a;
     jb->src = i;
+    const size_t xb = x_bytes(a);
     int shared = 0;
-    for (int k = 0; k < m && !shared; k++)
-      if (x_bytes(a) && same_x(a, &list[jobs[k].src])) {
+    for (int k = 0; xb && k < m && !shared; k++)
+      if (same_x(a, &list[jobs[k].src])) {
         jb->a.x = jobs[k].a.x; jb->a.ldx = jobs[k].a.ldx;
         jb->a.xq = jobs[k].a.xq; jb->a.ldxq = jobs[k].a.ldxq; jb->a.xd = jobs[k].a.xd; jb->a.xs = jobs[k].a.xs;
         jb->a.qa_block = jobs[k].a.qa_block;
@@ -169,14 +170,14 @@ void JT_FN(jt_matmul)(const jt_matmul_args *list, int n) {
       }
     if (!shared && quantizes(a)) { /* int8 activations */
       JT_FN(jt_quantize_act)(&jb->a, buf);
-      buf += x_bytes(a);
+      buf += xb;
     } else if (!shared && packs_x(a)) {
       const int64_t ld = (a->cols + 15) & ~(int64_t)15;
       float *xs = (float *)buf;
       for (int64_t t = 0; t < a->T; t++) memcpy(xs + t * ld, a->x + t * a->ldx, (size_t)a->cols * 4);
       jb->a.x = xs;
       jb->a.ldx = ld;
-      buf += x_bytes(a);
+      buf += xb;
     }
     if (!quantizes(a)) jb->a.xq = NULL;
     jb->blk = a->dtype == JT_F16 ? block_f16 : a->dtype == JT_BF16 ? block_bf16 : a->dtype == JT_F32 ? block_f32

@@ -43,7 +43,7 @@ const NO_LOGITS = new Float32Array(0);
  * handing it to native calls then allocates nothing, where a double from a plain field or local is
  * boxed anew at each call.
  */
-export function tagged(v: number): { readonly v: number } {
+function tagged(v: number): { readonly v: number } {
   const o: { v: unknown } = { v: null };
   o.v = v;
   return o as { readonly v: number };

@@ -1,7 +1,8 @@
 /**
  * Kernel micro-benchmark (not part of npm test): matmul throughput of the native backend on f32,
  * f16, bf16 and block-quantised weights — prefill-shaped (T = 128, compute-bound: GFLOP/s), decode-shaped
- * (T = 1, one 16–32 MB matrix again and again: GB/s of weight bytes) and decode-shaped cold (T = 1 over
+ * (T = 1, one 16–32 MB matrix again and again: GB/s of weight bytes; one 1024×512 matrix that stays in
+ * L2; an lm_head-sized 65536×512 matrix) and decode-shaped cold (T = 1 over
  * ~110 MB of distinct 1024×512 matrices, as a decoded token meets its layers) — attention decode over
  * 32K cached keys (one layer again and again, and 16 layers read cold), and the reference backend on a
  * small case.
@@ -71,6 +72,19 @@ for (const dtype of types) {
     const w = weight(dtype, rows, cols), x = new Float32Array(cols).fill(0.01), y = new Float32Array(rows);
     const s = time(() => nb.matmul(y, x, w, 1), 20);
     console.log(`${dtype} matvec ${rows}x${cols}: ${(w.data.byteLength / s / 1e9).toFixed(1)} GB/s of weights, ${(2 * rows * cols / s / 1e9).toFixed(1)} GFLOP/s`);
+  }
+  // decode, cache-resident: one token through one 1024x512 matrix (an expert's projection) 200 times in a
+  // row, so the weights stay in L2: the kernel's own rate, without DRAM
+  {
+    const rows = 1024, cols = 512, w = weight(dtype, rows, cols), x = new Float32Array(cols).fill(0.01), y = new Float32Array(rows);
+    const s = time(() => { for (let i = 0; i < 200; i++) nb.matmul(y, x, w, 1); }, 7) / 200;
+    console.log(`${dtype} matvec ${rows}x${cols} cache-resident: ${(s * 1e6).toFixed(1)} µs, ${(w.data.byteLength / s / 1e9).toFixed(1)} GB/s of weights`);
+  }
+  // decode: one token through an lm_head-sized 65536x512 matrix
+  {
+    const rows = 65536, cols = 512, w = weight(dtype, rows, cols), x = new Float32Array(cols).fill(0.01), y = new Float32Array(rows);
+    const s = time(() => nb.matmul(y, x, w, 1), 9);
+    console.log(`${dtype} matvec ${rows}x${cols} (an lm_head): ${(s * 1e3).toFixed(2)} ms, ${(w.data.byteLength / s / 1e9).toFixed(1)} GB/s of weights`);
   }
   // decode, cold: one token through enough distinct 1024x512 matrices to leave the caches (~110 MB)
   {

@@ -1,8 +1,9 @@
 # Builds the native backend's addon (build/Release/jamba_native.node) from kernels/.
 # Each op family is compiled three times, once per instruction set (static libraries jt_generic,
 # jt_avx2, jt_avx512 with their own -m flags and JT_ISA); kernels/dispatch.c picks one at run time.
-# The matmul files are compiled a fourth time for AVX-512 with VNNI (jt_avx512vnni: integer dot
-# products in one instruction); that set shares every other op with jt_avx512.
+# The matmul files are compiled a fourth time for AVX-512 with VNNI and GFNI (jt_avx512vnni: integer dot
+# products in one instruction, nibbles unpacked by GF(2) affine byte transforms); that set shares every
+# other op with jt_avx512.
 # -ffp-contract=off keeps the compiler from fusing a*b+c differently in different loops: kernels call
 # FMA explicitly, which is what makes results batch-invariant.
 # jamba_train holds the training kernels (kernels/train/). They are built for the machine that installs
@@ -41,8 +42,8 @@
       "target_name": "jt_avx512vnni",
       "type": "static_library",
       "defines": ["JT_ISA=3", "JT_VNNI=1"],
-      "cflags_c": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vnni", "-mavx2", "-mfma", "-mf16c"],
-      "xcode_settings": { "OTHER_CFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vnni", "-mavx2", "-mfma", "-mf16c"] },
+      "cflags_c": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vnni", "-mgfni", "-mavx2", "-mfma", "-mf16c"],
+      "xcode_settings": { "OTHER_CFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vnni", "-mgfni", "-mavx2", "-mfma", "-mf16c"] },
       "sources": ["kernels/matmul.c", "kernels/quant.c", "kernels/qdot.c"]
     },
     {

@@ -44,13 +44,14 @@ static int has_avx512(void) {
   return has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
 }
-/* AVX-512 with VNNI: its own matmul copy (int8 dots in one instruction), every other op avx512's */
+/* AVX-512 with VNNI and GFNI (Ice Lake, Sapphire Rapids, Zen 4 on): its own matmul copy (int8 dots in one
+ * instruction, nibbles moved by GF(2) affine transforms), every other op avx512's */
 void jt_matmul_avx512vnni(const jt_matmul_args *, int);
 void jt_decode_row_avx512vnni(float *, const uint8_t *, int64_t, int);
 static const jt_kernels set_avx512vnni = { "avx512vnni", jt_matmul_avx512vnni, jt_rmsnorm_avx512,
   jt_attention_avx512, jt_conv1d_avx512, jt_scan_avx512, jt_gated_act_avx512, jt_add_avx512,
   jt_decode_row_avx512vnni, jt_stream_sum_avx512 };
-static int has_avx512vnni(void) { return has_avx512() && __builtin_cpu_supports("avx512vnni"); }
+static int has_avx512vnni(void) { return has_avx512() && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("gfni"); }
 #endif
 
 int jt_dtype_block(int dtype, int64_t *values, int64_t *bytes) {

@@ -513,10 +513,18 @@ static void q8_0_tok(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t t)
 }
 #endif
 
+#if JT_VNNI
+#include "ktok.h"
+#endif
+
 static inline __attribute__((always_inline)) void iblock(const jt_matmul_args *a, int64_t o0, int64_t o1,
                                                           int64_t t0, int64_t t1, const int dtype) {
 #if JT_ISA == JT_ISA_AVX512
   if (dtype == JT_Q8_0 && t1 - t0 == 1 && a->cols >= 256) { q8_0_tok(a, o0, o1, t0); return; }
+#endif
+#if JT_VNNI
+  if (dtype == JT_Q4_K && t1 - t0 == 1) { q4_k_tok(a, o0, o1, t0); return; }
+  if (dtype == JT_Q6_K && t1 - t0 == 1) { q6_k_tok(a, o0, o1, t0); return; }
 #endif
   JT_BLOCK_LOOP(itile, IRT, ITT, a, o0, o1, t0, t1, dtype);
 }

@@ -124,8 +124,11 @@ static void chunk_heads(const jt_attention_args *a, int64_t t, int64_t k0, int64
         }
         for (int g = 0; g < ng; g++) {
           float *mg = &m[h0 + g], *lg = &l[h0 + g];
-          float bm = s[g][0];
-          for (int64_t j = 1; j < nb; j++) bm = s[g][j] > bm ? s[g][j] : bm;
+          vf mx = vset1(s[g][0]); /* the block's max (exact in any order): JT_W keys at a time, then the rest */
+          int64_t jm = 0;
+          for (; jm + JT_W <= nb; jm += JT_W) mx = vmax(mx, vload(&s[g][jm]));
+          float bm = vmaxall(mx);
+          for (; jm < nb; jm++) bm = s[g][jm] > bm ? s[g][jm] : bm;
           const float M = bm > *mg ? bm : *mg;
           const float resc = *mg == -INFINITY ? 0.0f : expf(*mg - M);
           vf mv = vset1(M), sum = vzero();

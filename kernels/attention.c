@@ -35,8 +35,9 @@ static inline void scale_row(float *acc, float c, int64_t d) {
 /* s[g][j] = scale·q_g·k_j for the block's nb keys at kb: JT_W keys at a time, each key row read once
  * for all NG heads into lane-wise partial dots, then vtsum sums JT_W keys' lanes at once (keys past
  * the block's end stay zero and are never read) */
-static inline __attribute__((always_inline)) void scores(const int NG, float s[][BK], const float *const *q,
-                                                          const float *kb, const float *vb, int64_t nb, int64_t d, int64_t kvw, float scale) {
+static inline __attribute__((always_inline)) void scores(const int NG, const int64_t DC, float s[][BK], const float *const *q,
+                                                          const float *kb, const float *vb, int64_t nb, int64_t dv, int64_t kvw, float scale) {
+  const int64_t d = DC ? DC * JT_W : dv; /* DC: the head dim in vectors as a constant (its loops unrolled), 0: any */
   for (int64_t j0 = 0; j0 < nb; j0 += JT_W) {
     const int64_t nj = nb - j0 < JT_W ? nb - j0 : JT_W;
     vf part[GMAX][JT_W];
@@ -116,12 +117,18 @@ static void chunk_heads(const jt_attention_args *a, int64_t t, int64_t k0, int64
         const float *q[GMAX];
         float *ac[GMAX];
         for (int g = 0; g < ng; g++) { q[g] = a->q + (t * a->nH + h0 + g) * d; ac[g] = acc + (h0 + g) * d; }
-        switch (ng) { /* a constant head count keeps the per-key accumulators in registers */
-        case 4: scores(4, s, q, kb, vb, nb, d, kvw, a->scale); break;
-        case 3: scores(3, s, q, kb, vb, nb, d, kvw, a->scale); break;
-        case 2: scores(2, s, q, kb, vb, nb, d, kvw, a->scale); break;
-        default: scores(1, s, q, kb, vb, nb, d, kvw, a->scale); break;
+        /* a constant head count keeps the per-key accumulators in registers; head dims 64 and 128 as
+         * constants unroll the per-key loops (the same operations in the same order as any d) */
+#define SCORES(NG) (d == 64 ? scores(NG, 64 / JT_W, s, q, kb, vb, nb, d, kvw, a->scale) \
+                    : d == 128 ? scores(NG, 128 / JT_W, s, q, kb, vb, nb, d, kvw, a->scale) \
+                    : scores(NG, 0, s, q, kb, vb, nb, d, kvw, a->scale))
+        switch (ng) {
+        case 4: SCORES(4); break;
+        case 3: SCORES(3); break;
+        case 2: SCORES(2); break;
+        default: SCORES(1); break;
         }
+#undef SCORES
         for (int g = 0; g < ng; g++) {
           float *mg = &m[h0 + g], *lg = &l[h0 + g];
           vf mx = vset1(s[g][0]); /* the block's max (exact in any order): JT_W keys at a time, then the rest */

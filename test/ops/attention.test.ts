@@ -25,6 +25,8 @@ const CASES: [number, number, number, number, number][] = [
   [2, 64, 12, 1, 33],
   // several 256-key chunks (decode splits them over threads and merges; prefill merges them in turn)
   [1, 700, 8, 2, 64], [3, 1030, 12, 1, 33], [9, 520, 4, 4, 16],
+  // head dims 64 and 128 take unrolled code paths, with every group size
+  [5, 300, 6, 2, 128], [2, 40, 4, 2, 64], [3, 90, 2, 2, 64], [1, 260, 8, 2, 128],
 ];
 
 test('native attention matches the reference', { skip: skipReason() }, () => {
@@ -40,10 +42,10 @@ test('native attention matches the reference', { skip: skipReason() }, () => {
   });
 });
 
-for (const past of [60, 600])
-test(`native attention: one-shot prefill equals token-by-token bit for bit, any thread count (past ${past})`, { skip: skipReason() }, () => {
+for (const [past, d] of [[60, 20], [600, 20], [300, 64]])
+test(`native attention: one-shot prefill equals token-by-token bit for bit, any thread count (past ${past}, d ${d})`, { skip: skipReason() }, () => {
   const r = rng(21);
-  const T = 19, nH = 4, nKV = 2, d = 20;
+  const T = 19, nH = 4, nKV = 2;
   forEachIsa((nb, isa) => {
     const a = args(r, T, past, nH, nKV, d);
     nb.attention(a);

@@ -483,15 +483,15 @@ static inline __attribute__((always_inline)) void q8_0_tok_rows(const jt_matmul_
       const int8_t *xb = xq + (b0 + p) * 32;
       const vw xv = two ? wld(xb) : wpair(ld32(xb), _mm256_setzero_si256());
       const __m512i sel = _mm512_add_epi32(half, _mm512_set1_epi32(p));
-#if JT_VNNI /* x + 128 as unsigned bytes: Σ(x+128)·w − Σ128·w = Σx·w, exact in int32, no sign juggling per row */
-      const vw xu = _mm512_xor_si512(xv, _mm512_set1_epi8((char)0x80));
+#if JT_VNNI /* w + 128 as unsigned bytes: Σ(w+128)·x − 128·Σx = Σw·x, exact in int32; −128·Σx is the token's,
+              * once for every row, and starts each row's sum */
+      const vw nx128 = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8((char)0x80), xv));
 #endif
       for (int r = 0; r < NR; r++) {
         const uint8_t *blk = w[r] + (b0 + p) * 34;
         const vw pw = wpair(ld32(blk + 2), two ? ld32(blk + 36) : _mm256_setzero_si256());
 #if JT_VNNI
-        const vw d = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), xu, pw),
-                                      _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8((char)0x80), pw));
+        const vw d = _mm512_dpbusd_epi32(nx128, _mm512_xor_si512(pw, _mm512_set1_epi8((char)0x80)), xv);
 #else
         const vw d = wdot_u(wabs(pw), wapply(xv, wsigns(pw)));
 #endif

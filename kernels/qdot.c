@@ -119,6 +119,11 @@ static inline vw wdot_u(vw u, vw x) { return _mm512_dpbusd_epi32(_mm512_setzero_
 static inline vw wdot_u(vw u, vw x) { return _mm512_madd_epi16(_mm512_maddubs_epi16(u, x), _mm512_set1_epi16(1)); }
 #endif
 static inline vw wdot_sc(vw u, vw x, vw sc) { return _mm512_madd_epi16(_mm512_maddubs_epi16(u, x), sc); }
+#if JT_VNNI /* acc + the same int32 lanes, the pair products summed in by one instruction */
+static inline vw wdot_sc_acc(vw acc, vw u, vw x, vw sc) { return _mm512_dpwssd_epi32(acc, _mm512_maddubs_epi16(u, x), sc); }
+#else
+static inline vw wdot_sc_acc(vw acc, vw u, vw x, vw sc) { return _mm512_add_epi32(acc, wdot_sc(u, x, sc)); }
+#endif
 /* signed weights: |w| once per row, and w's signs moved onto each token's x */
 typedef __mmask64 wsg;
 static inline wsg wsigns(vw w) { return _mm512_movepi8_mask(w); }
@@ -157,6 +162,7 @@ static inline vw wpair(v8i a, v8i b) { (void)b; return a; }
 static inline vw wld(const void *p) { return ld32(p); }
 static inline vw wdot_u(vw u, vw x) { return dot_u(u, x); }
 static inline vw wdot_sc(vw u, vw x, vw sc) { return dot_sc(u, x, sc); }
+static inline vw wdot_sc_acc(vw acc, vw u, vw x, vw sc) { return _mm256_add_epi32(acc, dot_sc(u, x, sc)); }
 typedef v8i wsg;
 static inline wsg wsigns(vw w) { return w; }
 static inline vw wabs(vw w) { return _mm256_abs_epi8(w); }
@@ -182,6 +188,9 @@ static inline vw k6_scales(__m128i s8, v8i s16, int j) {
 }
 #endif
 #define WP (WB / 32) /* 32-value halves per wide vector */
+#if JT_VNNI
+#include "kunpack.h"
+#endif
 #endif
 
 /* Tile of NR rows × NT tokens: y = Σ over blocks, float32 per (row, token) in block order. */
@@ -285,7 +294,9 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
         vw uw[8 / WP]; /* the unsigned weight values, WB bytes at a time */
         if (dtype == JT_Q6_K) {
           dw = h16(blk + 208);
-#if JT_ISA == JT_ISA_AVX512 /* both halves at once: u = low|high nibble of ql, bits 4-5 from qh shifted per half */
+#if JT_VNNI
+          q6k_values(blk, uw);
+#elif JT_ISA == JT_ISA_AVX512 /* both halves at once: u = low|high nibble of ql, bits 4-5 from qh shifted per half */
           const __m512i A = _mm512_loadu_si512(blk), B = _mm512_loadu_si512(blk + 64), Q = _mm512_loadu_si512(blk + 128);
           const __m512i Q0 = _mm512_shuffle_i64x2(Q, Q, 0x44), Q1 = _mm512_shuffle_i64x2(Q, Q, 0xEE);
           const __m512i lo4 = _mm512_set1_epi8(0x0f), three = _mm512_set1_epi8(3);
@@ -315,11 +326,15 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
           dw = h16(blk); dm = h16(blk + 2);
           const uint8_t *qs = blk + (dtype == JT_Q4_K ? 16 : 48);
 #if JT_ISA == JT_ISA_AVX512 /* 32 bytes in both halves: low nibbles in the low half, high in the high (+ Q5_K's fifth bits) */
+#if JT_VNNI
+          k4_nibbles(qs, uw);
+#else
           const __m512i c04 = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1), lo4 = _mm512_set1_epi8(0x0f);
-          const __m512i QH = dtype == JT_Q5_K ? _mm512_broadcast_i64x4(ld32(blk + 16)) : _mm512_setzero_si512();
-          for (int k4 = 0; k4 < 4; k4++) {
-            uw[k4] = _mm512_and_si512(_mm512_srlv_epi16(_mm512_broadcast_i64x4(ld32(qs + 32 * k4)), c04), lo4);
-            if (dtype == JT_Q5_K) {
+          for (int k4 = 0; k4 < 4; k4++) uw[k4] = _mm512_and_si512(_mm512_srlv_epi16(_mm512_broadcast_i64x4(ld32(qs + 32 * k4)), c04), lo4);
+#endif
+          if (dtype == JT_Q5_K) {
+            const __m512i QH = _mm512_broadcast_i64x4(ld32(blk + 16));
+            for (int k4 = 0; k4 < 4; k4++) {
               const __m512i c = _mm512_inserti64x4(_mm512_set1_epi16((short)(2 * k4)), _mm256_set1_epi16((short)(2 * k4 + 1)), 1);
               uw[k4] = _mm512_or_si512(uw[k4], _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(QH, c), _mm512_set1_epi8(1)), 4));
             }
@@ -346,7 +361,7 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
         for (int k = 0; k < NT; k++) {
           const int8_t *xb = xq[k] + b * 256;
           vw iacc = wzero();
-          for (int j = 0; j < 8 / WP; j++) iacc = wadd(iacc, wdot_sc(uw[j], wld(xb + WB * j), sw[j]));
+          for (int j = 0; j < 8 / WP; j++) iacc = wdot_sc_acc(iacc, uw[j], wld(xb + WB * j), sw[j]);
           const float dx = xd[k][b];
           if (dtype == JT_Q6_K) { /* Σ sc·(u − 32)·x = Σ sc·u·x − 32·Σ_j sc_j·S_j */
             const v8i off = _mm256_madd_epi16(offw, ssum[k]);

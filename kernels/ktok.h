@@ -23,33 +23,29 @@ static inline __attribute__((always_inline)) void k_tok_rows(const jt_matmul_arg
     const v8i lo = ld32(xs + b * 16), hi = ld32(xs + b * 16 + 8);
     const v8i ssum = _mm256_permute4x64_epi64(dtype == JT_Q6_K ? _mm256_packs_epi32(lo, hi) : _mm256_hadd_epi32(lo, hi), 0xd8);
     const int8_t *xb = xq + b * 256;
-    const vw x0 = wld(xb), x1 = wld(xb + 64), x2 = wld(xb + 128), x3 = wld(xb + 192);
+    const vw xv[4] = { wld(xb), wld(xb + 64), wld(xb + 128), wld(xb + 192) };
     const float dx = xd[b];
     for (int r = 0; r < NR; r++) {
       const uint8_t *blk = w[r] + b * BY;
       vw uw[4], sw[4];
+      v8i s16 = _mm256_setzero_si256(); /* Q6_K: its 16 scales as int16 */
+      uint64_t sc8 = 0, mn8 = 0;        /* Q4_K: its 8 scales and 8 mins, a byte each */
       if (dtype == JT_Q6_K) {
         q6k_values(blk, uw);
         const __m128i s8 = _mm_loadu_si128((const __m128i *)(blk + 192));
-        const v8i s16 = _mm256_cvtepi8_epi16(s8);
+        s16 = _mm256_cvtepi8_epi16(s8);
         for (int j = 0; j < 4; j++) sw[j] = k6_scales(s8, s16, j);
-        vw iacc = wzero();
-        iacc = _mm512_dpwssd_epi32(iacc, _mm512_maddubs_epi16(uw[0], x0), sw[0]);
-        iacc = _mm512_dpwssd_epi32(iacc, _mm512_maddubs_epi16(uw[1], x1), sw[1]);
-        iacc = _mm512_dpwssd_epi32(iacc, _mm512_maddubs_epi16(uw[2], x2), sw[2]);
-        iacc = _mm512_dpwssd_epi32(iacc, _mm512_maddubs_epi16(uw[3], x3), sw[3]);
-        iacc = wsub(iacc, wwiden(_mm256_slli_epi32(_mm256_madd_epi16(s16, ssum), 5)));
-        vacc[r] = wfma_i(iacc, wfset1(h16(blk + 208) * dx), vacc[r]);
       } else {
         k4_nibbles(blk + 16, uw);
-        uint64_t sc8, mn8;
         scales_mins_k4(blk + 4, &sc8, &mn8);
         for (int j = 0; j < 4; j++) sw[j] = k4_scales(sc8, j);
-        vw iacc = wzero();
-        iacc = _mm512_dpwssd_epi32(iacc, _mm512_maddubs_epi16(uw[0], x0), sw[0]);
-        iacc = _mm512_dpwssd_epi32(iacc, _mm512_maddubs_epi16(uw[1], x1), sw[1]);
-        iacc = _mm512_dpwssd_epi32(iacc, _mm512_maddubs_epi16(uw[2], x2), sw[2]);
-        iacc = _mm512_dpwssd_epi32(iacc, _mm512_maddubs_epi16(uw[3], x3), sw[3]);
+      }
+      vw iacc = wzero();
+      for (int j = 0; j < 4; j++) iacc = wdot_sc_acc(iacc, uw[j], xv[j], sw[j]);
+      if (dtype == JT_Q6_K) { /* Σ sc·(u − 32)·x = Σ sc·u·x − 32·Σ_j sc_j·S_j */
+        iacc = wsub(iacc, wwiden(_mm256_slli_epi32(_mm256_madd_epi16(s16, ssum), 5)));
+        vacc[r] = wfma_i(iacc, wfset1(h16(blk + 208) * dx), vacc[r]);
+      } else {                /* d·Σ sc·q·x − dmin·Σ_j m_j·S_j */
         const v8i offw = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mn8));
         vacc[r] = wfma_i(iacc, wfset1(h16(blk) * dx), vacc[r]);
         vacc[r] = wfnma_i(wwiden(_mm256_mullo_epi32(offw, ssum)), wfset1(h16(blk + 2) * dx), vacc[r]);

@@ -15,6 +15,8 @@
  * the exactly decoded weights with the dequantised activations (what the reference backend computes);
  * only float32 rounding of the per-block scaling differs. Each (row, token) dot runs the same sequence
  * whatever the tile, T or thread split, so results stay batch-invariant.
+ * One-token (decode) shortcuts with the same lanes: q8_0_tok below (AVX-512) and, on the VNNI build,
+ * ktok.h's Q4_K/Q6_K kernels; kunpack.h unpacks K-quant values there by GF(2) affine transforms.
  */
 #include "qblock.h"
 

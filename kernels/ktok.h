@@ -52,21 +52,5 @@ static inline __attribute__((always_inline)) void k_tok_rows(const jt_matmul_arg
       }
     }
   }
-  for (int r = 0; r < NR; r++) {
-    float acc = 0.0f;
-    acc += whsum_f(vacc[r]);
-    a->y[t * a->ldy + o + r] = a->bias ? acc + a->bias[o + r] : acc;
-  }
-}
-
-static void q4_k_tok(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t t) {
-  int64_t o = o0;
-  for (; o + IRT <= o1; o += IRT) k_tok_rows(a, o, t, IRT, JT_Q4_K);
-  for (; o < o1; o++) k_tok_rows(a, o, t, 1, JT_Q4_K);
-}
-
-static void q6_k_tok(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t t) {
-  int64_t o = o0;
-  for (; o + IRT <= o1; o += IRT) k_tok_rows(a, o, t, IRT, JT_Q6_K);
-  for (; o < o1; o++) k_tok_rows(a, o, t, 1, JT_Q6_K);
+  tok_store(a, o, t, NR, vacc);
 }

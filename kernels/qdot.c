@@ -15,7 +15,7 @@
  * the exactly decoded weights with the dequantised activations (what the reference backend computes);
  * only float32 rounding of the per-block scaling differs. Each (row, token) dot runs the same sequence
  * whatever the tile, T or thread split, so results stay batch-invariant.
- * One-token (decode) shortcuts with the same lanes: q8_0_tok below (AVX-512) and, on the VNNI build,
+ * One-token (decode) shortcuts with the same lanes: q8_0_tok_rows below (AVX-512) and, on the VNNI build,
  * ktok.h's Q4_K/Q6_K kernels; kunpack.h unpacks K-quant values there by GF(2) affine transforms.
  */
 #include "qblock.h"
@@ -470,6 +470,15 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
 }
 
 #if JT_ISA == JT_ISA_AVX512
+/* a one-token kernel's outputs for rows o..o+NR: 0 + the lane sum (+ bias), the steps itile stores by */
+static inline __attribute__((always_inline)) void tok_store(const jt_matmul_args *a, int64_t o, int64_t t, const int NR, const vwf *vacc) {
+  for (int r = 0; r < NR; r++) {
+    float acc = 0.0f;
+    acc += whsum_f(vacc[r]);
+    a->y[t * a->ldy + o + r] = a->bias ? acc + a->bias[o + r] : acc;
+  }
+}
+
 /*
  * One token on Q8_0 rows (decode). The same lane sums and the same fma sequence per lane as itile's
  * 32-value path, so the results are bit-identical to it, with less work per block: a row's fp16 block
@@ -516,32 +525,44 @@ static inline __attribute__((always_inline)) void q8_0_tok_rows(const jt_matmul_
       }
     }
   }
-  for (int r = 0; r < NR; r++) {
-    float acc = 0.0f;
-    acc += whsum_f(vacc[r]);
-    a->y[t * a->ldy + o + r] = a->bias ? acc + a->bias[o + r] : acc;
-  }
+  tok_store(a, o, t, NR, vacc);
 }
 
-static void q8_0_tok(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t t) {
-  int64_t o = o0;
-  for (; o + IRT <= o1; o += IRT) q8_0_tok_rows(a, o, t, IRT);
-  for (; o < o1; o++) q8_0_tok_rows(a, o, t, 1);
-}
 #endif
 
 #if JT_VNNI
 #include "ktok.h"
 #endif
 
+#if JT_ISA == JT_ISA_AVX512
+/* whether this build has a one-token kernel for the type (Q8_0's gathers its scales 16 blocks at a time) */
+static inline int has_tok(const int dtype, int64_t cols) {
+  if (dtype == JT_Q8_0) return cols >= 256;
+#if JT_VNNI
+  if (dtype == JT_Q4_K || dtype == JT_Q6_K) return 1;
+#endif
+  return 0;
+}
+
+static inline __attribute__((always_inline)) void tok_rows(const jt_matmul_args *a, int64_t o, int64_t t, const int NR, const int dtype) {
+#if JT_VNNI
+  if (dtype == JT_Q4_K || dtype == JT_Q6_K) { k_tok_rows(a, o, t, NR, dtype); return; }
+#endif
+  q8_0_tok_rows(a, o, t, NR);
+}
+
+/* rows [o0, o1) of token t by the type's one-token kernel: IRT rows at a time, then one by one */
+static inline __attribute__((always_inline)) void tok(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t t, const int dtype) {
+  int64_t o = o0;
+  for (; o + IRT <= o1; o += IRT) tok_rows(a, o, t, IRT, dtype);
+  for (; o < o1; o++) tok_rows(a, o, t, 1, dtype);
+}
+#endif
+
 static inline __attribute__((always_inline)) void iblock(const jt_matmul_args *a, int64_t o0, int64_t o1,
                                                           int64_t t0, int64_t t1, const int dtype) {
 #if JT_ISA == JT_ISA_AVX512
-  if (dtype == JT_Q8_0 && t1 - t0 == 1 && a->cols >= 256) { q8_0_tok(a, o0, o1, t0); return; }
-#endif
-#if JT_VNNI
-  if (dtype == JT_Q4_K && t1 - t0 == 1) { q4_k_tok(a, o0, o1, t0); return; }
-  if (dtype == JT_Q6_K && t1 - t0 == 1) { q6_k_tok(a, o0, o1, t0); return; }
+  if (t1 - t0 == 1 && has_tok(dtype, a->cols)) { tok(a, o0, o1, t0, dtype); return; }
 #endif
   JT_BLOCK_LOOP(itile, IRT, ITT, a, o0, o1, t0, t1, dtype);
 }

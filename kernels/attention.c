@@ -29,9 +29,6 @@ static inline void scale_row(float *acc, float c, int64_t d) {
   for (; i < d; i++) acc[i] *= c;
 }
 
-
-/* acc[g][i] += Σ_j p[g][j]·v_j[i], j in order; one W-wide slice of every head's accumulator stays in
- * a register across the block's keys (NG constant, so the compiler can keep them there) */
 /* s[g][j] = scale·q_g·k_j for the block's nb keys at kb: JT_W keys at a time, each key row read once
  * for all NG heads into lane-wise partial dots, then vtsum sums JT_W keys' lanes at once (keys past
  * the block's end stay zero and are never read) */
@@ -66,6 +63,8 @@ static inline __attribute__((always_inline)) void scores(const int NG, const int
   }
 }
 
+/* acc[g][i] += Σ_j p[g][j]·v_j[i], j in order; one W-wide slice of every head's accumulator stays in
+ * a register across the block's keys (NG constant, so the compiler can keep them there) */
 static inline __attribute__((always_inline)) void vpass(const int NG, float *const *acc, float s[][BK],
                                                          const float *vb, int64_t nb, int64_t d, int64_t kvw) {
   int64_t i = 0;
@@ -101,6 +100,27 @@ static inline __attribute__((always_inline)) void vpass(const int NG, float *con
   }
 }
 
+/* one head's step of the online softmax over a block's nb scores: s ← exp(s − M) with M the new running
+ * max, the accumulator and normaliser l rescaled to M, l += Σ s */
+static inline void online_softmax(float *s, int64_t nb, float *m, float *l, float *acc, int64_t d) {
+  vf mx = vset1(s[0]); /* the block's max (exact in any order): JT_W keys at a time, then the rest */
+  int64_t j = 0;
+  for (; j + JT_W <= nb; j += JT_W) mx = vmax(mx, vload(s + j));
+  float bm = vmaxall(mx);
+  for (; j < nb; j++) bm = s[j] > bm ? s[j] : bm;
+  const float M = bm > *m ? bm : *m;
+  const float resc = *m == -INFINITY ? 0.0f : expf(*m - M);
+  const vf mv = vset1(M);
+  vf sum = vzero();
+  for (j = 0; j + JT_W <= nb; j += JT_W) vstore(s + j, vexp(vsub(vload(s + j), mv)));
+  if (j < nb) vstoren(s + j, vexp(vsub(vloadn(s + j, nb - j), mv)), nb - j);
+  for (j = 0; j + JT_W <= nb; j += JT_W) sum = vadd(sum, vload(s + j));
+  if (j < nb) sum = vadd(sum, vloadn(s + j, nb - j));
+  if (resc != 1.0f) scale_row(acc, resc, d);
+  *l = *l * resc + vsum(sum);
+  *m = M;
+}
+
 /* query t's partial over keys [k0, k1) for every head: m[h], l[h] and acc[h·d ..] (unnormalised) */
 static void chunk_heads(const jt_attention_args *a, int64_t t, int64_t k0, int64_t k1, float *m, float *l, float *acc) {
   const int64_t d = a->d, G = a->nH / a->nKV, kvw = a->nKV * d, nsub = (G + GMAX - 1) / GMAX;
@@ -129,25 +149,7 @@ static void chunk_heads(const jt_attention_args *a, int64_t t, int64_t k0, int64
         default: SCORES(1); break;
         }
 #undef SCORES
-        for (int g = 0; g < ng; g++) {
-          float *mg = &m[h0 + g], *lg = &l[h0 + g];
-          vf mx = vset1(s[g][0]); /* the block's max (exact in any order): JT_W keys at a time, then the rest */
-          int64_t jm = 0;
-          for (; jm + JT_W <= nb; jm += JT_W) mx = vmax(mx, vload(&s[g][jm]));
-          float bm = vmaxall(mx);
-          for (; jm < nb; jm++) bm = s[g][jm] > bm ? s[g][jm] : bm;
-          const float M = bm > *mg ? bm : *mg;
-          const float resc = *mg == -INFINITY ? 0.0f : expf(*mg - M);
-          vf mv = vset1(M), sum = vzero();
-          int64_t j = 0;
-          for (; j + JT_W <= nb; j += JT_W) vstore(&s[g][j], vexp(vsub(vload(&s[g][j]), mv)));
-          if (j < nb) vstoren(&s[g][j], vexp(vsub(vloadn(&s[g][j], nb - j), mv)), nb - j);
-          for (j = 0; j + JT_W <= nb; j += JT_W) sum = vadd(sum, vload(&s[g][j]));
-          if (j < nb) sum = vadd(sum, vloadn(&s[g][j], nb - j));
-          if (resc != 1.0f) scale_row(ac[g], resc, d);
-          *lg = *lg * resc + vsum(sum);
-          *mg = M;
-        }
+        for (int g = 0; g < ng; g++) online_softmax(s[g], nb, &m[h0 + g], &l[h0 + g], ac[g], d);
         switch (ng) { /* a constant head count keeps the accumulators in registers */
         case 4: vpass(4, ac, s, vb, nb, d, kvw); break;
         case 3: vpass(3, ac, s, vb, nb, d, kvw); break;

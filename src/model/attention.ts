@@ -3,7 +3,7 @@
  * whole batch at once; each sequence appends its keys/values to its own KV cache and attends over it.
  */
 import type { AttentionArgs, Backend, MatmulOp } from '../backends/backend.js';
-import { newOp, setOp } from './ops.js';
+import { newAttentionArgs, newOp, setOp } from './ops.js';
 import type { Dims } from './config.js';
 import type { Segment } from './batch.js';
 import type { AttentionWeights } from './weights.js';
@@ -37,10 +37,4 @@ export function attentionMixer(
     be.attention(args);
   }
   be.matmul(out, o, w.o, T);
-}
-
-function newAttentionArgs(): AttentionArgs {
-  const z = new Float32Array(0);
-  const a = { q: z, k: z, v: z, T: 0, past: 0, nH: 0, nKV: 0, d: 0, scale: null as unknown as number, out: z };
-  return a; // scale starts as a non-number so V8 keeps the field tagged: reading it never boxes
 }

@@ -13,6 +13,7 @@
  * The conv state carries over between calls (llama.cpp semantics), so chunked prefill is exact.
  */
 import type { Backend, ConvArgs, ScanArgs } from '../backends/backend.js';
+import { newConvArgs, newScanArgs } from './ops.js';
 import type { Dims } from './config.js';
 import type { Segment } from './batch.js';
 import type { MambaWeights } from './weights.js';
@@ -61,17 +62,4 @@ export function mambaMixer(
     be.scan(scan);
   }
   be.matmul(out, y, w.outProj, T, w.outBias);
-}
-
-const EMPTY = new Float32Array(0);
-
-function newConvArgs(): ConvArgs {
-  return { u: EMPTY, uStride: 0, state: EMPTY, w: EMPTY, bias: null, T: 0, E: 0, K: 0, act: 'silu', out: EMPTY };
-}
-
-function newScanArgs(): ScanArgs {
-  return {
-    u: EMPTY, dt: EMPTY, A: EMPTY, B: EMPTY, C: EMPTY, bOffset: 0, cOffset: 0, bcStride: 0, D: EMPTY, z: EMPTY,
-    zOffset: 0, zStride: 0, h: EMPTY, T: 0, E: 0, N: 0, act: 'silu', out: EMPTY,
-  };
 }

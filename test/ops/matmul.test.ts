@@ -99,14 +99,20 @@ test('native matmul checks its arguments instead of reading out of bounds', { sk
   if (!threw) throw new Error('a too-short x was accepted');
 });
 
+// 544 columns: the plain and 32-value types; 768: the K types (256-value blocks) beside Q8_0 on the same x,
+// whose activations are quantised in blocks of another size
+const MANY_TYPES: [number, DType[]][] = [
+  [544, ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1']],
+  [768, ['q4_k', 'q6_k', 'q8_0', 'q5_k', 'f32']],
+];
 for (const scheme of ['exact', 'int8'] as const)
 test(`${scheme} scheme: matmulMany equals each matmul on its own (shared and distinct x, every type, > 16 ops, prefill and decode)`, { skip: skipReason() }, () => {
   const r = rng(4);
   forEachIsa((nb, isa) => {
+    for (const [cols, types] of MANY_TYPES)
     for (const T of [1, 3, 40]) {
-      const cols = 544, x1 = rand(r, T * cols), x2 = rand(r, T * cols + 1).subarray(1); // x2 unaligned
+      const x1 = rand(r, T * cols), x2 = rand(r, T * cols + 1).subarray(1); // x2 unaligned
       const ops: MatmulOp[] = [];
-      const types: DType[] = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'q5_0', 'q5_1'];
       for (let i = 0; i < 20; i++) { // more ops than one native call takes
         const dtype = types[i % types.length]!, rows = 3 + 7 * i;
         const w = isQuantized(dtype)
@@ -118,7 +124,7 @@ test(`${scheme} scheme: matmulMany equals each matmul on its own (shared and dis
       ops.forEach((op, i) => {
         const alone = new Float32Array(op.y.length);
         nb.matmul(alone, op.x, op.w, op.T, op.bias);
-        assertBitEqual(op.y, alone, `${scheme} ${isa} T=${T} op ${i} (${op.w.dtype})`);
+        assertBitEqual(op.y, alone, `${scheme} ${isa} T=${T} cols=${cols} op ${i} (${op.w.dtype})`);
       });
     }
   }, scheme);

@@ -2,16 +2,14 @@
  * One benchmark run of jamba-ts in its own process (so peak memory is this engine's alone); prints one
  * JSON line. Prefill: one forward over `--prefill` prompt tokens up to the first greedy token. Decode:
  * `--decode` single-token greedy steps after it. With `--context C` the sequence's memory is first
- * filled synthetically to C positions (random K/V rows, the Mamba state as it is) instead of running a
- * C-token prefill: decode cost depends on how much is read per token, not on the values, and a real
- * 32K-token prefill of the all-attention model would take minutes per run.
+ * filled synthetically to C positions (common.ts fillContext) instead of running a C-token prefill.
  *
  * Usage: node dist/bench/child-jamba.js --model <gguf> --threads <n> --prefill <P> --decode <D> [--context <C>] [--seed <s>]
  */
 import { createBackend } from '../src/backends/index.js';
-import { KVCache } from '../src/memory/kv-cache.js';
 import { loadModel } from '../src/model/load.js';
-import { argmax, flag, peakRssMb, promptIds } from './common.js';
+import { KVCache } from '../src/memory/kv-cache.js';
+import { argmax, fillContext, flag, peakRssMb, promptIds } from './common.js';
 
 const model = await loadModel(flag('model')!, createBackend('native', Number(flag('threads') ?? 2)));
 const P = Number(flag('prefill') ?? 512), D = Number(flag('decode') ?? 128), C = Number(flag('context') ?? 0);
@@ -20,21 +18,7 @@ const seq = model.newSequence();
 const logits = new Float32Array(V);
 const one = [0];
 
-if (C > 0) {
-  let s = 12345;
-  for (const m of seq.layers) {
-    if (!(m instanceof KVCache)) continue;
-    const n = C * m.rowSize, cap = (C + D + 1) * m.rowSize;
-    m.k = new Float32Array(cap);
-    m.v = new Float32Array(cap);
-    for (let i = 0; i < n; i++) {
-      s = (Math.imul(s, 1103515245) + 12345) >>> 0; m.k[i] = (s / 4294967296 - 0.5) * 0.2;
-      s = (Math.imul(s, 1103515245) + 12345) >>> 0; m.v[i] = (s / 4294967296 - 0.5) * 0.2;
-    }
-    m.length = C;
-  }
-  seq.length = C;
-}
+if (C > 0) fillContext(seq, C, D + 1);
 
 let tok: number;
 let prefillS = 0;

@@ -1,5 +1,10 @@
-/** Small helpers shared by the benchmark's processes: flags, the deterministic prompt, greedy argmax, peak memory. */
+/**
+ * Small helpers shared by the benchmark's processes: flags, the deterministic prompt, greedy argmax, a
+ * synthetic long context, peak memory.
+ */
 import { readFileSync } from 'node:fs';
+import { KVCache } from '../src/memory/kv-cache.js';
+import type { SequenceMemory } from '../src/memory/sequence.js';
 
 /** Value of `--name` on the command line (or undefined). */
 export function flag(name: string): string | undefined {
@@ -22,6 +27,27 @@ export function argmax(a: Float32Array): number {
   let best = 0;
   for (let i = 1; i < a.length; i++) if (a[i]! > a[best]!) best = i;
   return best;
+}
+
+/**
+ * Fills a sequence's memory to `context` positions synthetically: random K/V rows in every KV cache
+ * (room for `ahead` more), the Mamba state as it is. Decode cost depends on how much is read per token,
+ * not on the values, and a real 32K-token prefill of an all-attention model takes minutes.
+ */
+export function fillContext(seq: SequenceMemory, context: number, ahead: number): void {
+  let s = 12345;
+  for (const m of seq.layers) {
+    if (!(m instanceof KVCache)) continue;
+    const n = context * m.rowSize, cap = (context + ahead) * m.rowSize;
+    m.k = new Float32Array(cap);
+    m.v = new Float32Array(cap);
+    for (let i = 0; i < n; i++) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0; m.k[i] = (s / 4294967296 - 0.5) * 0.2;
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0; m.v[i] = (s / 4294967296 - 0.5) * 0.2;
+    }
+    m.length = context;
+  }
+  seq.length = context;
 }
 
 /**

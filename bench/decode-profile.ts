@@ -3,18 +3,21 @@
  * a timer, prefills a short prompt, then decodes greedily and prints milliseconds per token by op
  * (matmuls by weight type and shape), their sum, and the rest (JS between ops).
  *
- *   node dist/bench/decode-profile.js --model <gguf|folder> [--threads 2] [--decode 64] [--top 14]
+ * With `--context C` the memory is first filled to C positions synthetically (as the long-context
+ * benchmark does), so attention's share at long context shows.
+ *
+ *   node dist/bench/decode-profile.js --model <gguf|folder> [--threads 2] [--decode 64] [--top 14] [--context C]
  */
 import { createBackend } from '../src/backends/index.js';
 import type { Weight } from '../src/tensor/weight.js';
 import { loadModel } from '../src/model/load.js';
-import { argmax, flag } from './common.js';
+import { argmax, fillContext, flag } from './common.js';
 
 const OPS = ['matmul', 'matmulMany', 'rmsNorm', 'attention', 'conv1d', 'scan', 'gatedAct', 'add', 'embed'] as const;
 
 const be = createBackend('native', Number(flag('threads') ?? 2));
 const model = await loadModel(flag('model')!, be);
-const D = Number(flag('decode') ?? 64), top = Number(flag('top') ?? 14);
+const D = Number(flag('decode') ?? 64), top = Number(flag('top') ?? 14), C = Number(flag('context') ?? 0);
 const ms = new Map<string, number>(), calls = new Map<string, number>();
 const ops = be as unknown as Record<string, (...a: unknown[]) => unknown>;
 for (const op of OPS) {
@@ -32,6 +35,7 @@ for (const op of OPS) {
 }
 
 const seq = model.newSequence();
+if (C > 0) fillContext(seq, C, 32 + D);
 let logits = model.forward([{ memory: seq, tokens: Array.from({ length: 32 }, (_, i) => i + 5) }]);
 ms.clear();
 calls.clear();

@@ -21,6 +21,7 @@
 #define ROW_BLOCK 64  /* most rows per task: a multiple of RT */
 #define TOK_BLOCK 256 /* most tokens per task */
 #define PACK_MIN_T 8  /* tokens in a block from which aligning x / W by copying pays */
+#define MM_STACK 16   /* matmuls per call kept on the stack: binding.c's MANY, so no call from JS allocates */
 #define QPF_ROWS 16   /* int8 decode: rows qdot.c's look-ahead (4 tiles of 4) does not reach at a block's start */
 
 /* nr (≤ RT) rows × nt (≤ TT) tokens; the compiler specialises each (NR, NT, dtype) call below. */
@@ -145,7 +146,7 @@ static int same_x(const jt_matmul_args *a, const jt_matmul_args *b) {
  * here; matmuls sharing an x (say a gate and an up projection) share its quantisation.
  */
 void JT_FN(jt_matmul)(const jt_matmul_args *list, int n) {
-  mm_job stack[8], *jobs = n <= 8 ? stack : (mm_job *)malloc(sizeof(mm_job) * (size_t)n);
+  mm_job stack[MM_STACK], *jobs = n <= MM_STACK ? stack : (mm_job *)malloc(sizeof(mm_job) * (size_t)n);
   if (!jobs) return;
   size_t scratch = 0;
   for (int i = 0; i < n; i++) scratch += x_bytes(&list[i]);

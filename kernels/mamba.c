@@ -60,12 +60,45 @@ void JT_FN(jt_conv1d)(const jt_conv_args *a) {
 
 /* ---- scan ---- */
 
+#if JT_ISA == JT_ISA_AVX512
+/* r[i] (16 floats) ← column i of the 16×16 matrix whose rows are r[0..15], in place: 64 shuffles,
+ * where 16 gathers or scatters of a column cost several times that */
+static inline __attribute__((always_inline)) void transpose16(vf r[16]) {
+  vf t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4)
+    for (int j = 0; j < 2; j++) {
+      r[i + 2 * j] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + j]), _mm512_castps_pd(t[i + j + 2])));
+      r[i + 2 * j + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + j]), _mm512_castps_pd(t[i + j + 2])));
+    }
+  /* r[4q + k]'s 128-bit lane m now holds column 4m + k of rows 4q..4q+3: gather the lanes */
+  for (int i = 0; i < 8; i++) {
+    const int a = (i / 4) * 8 + i % 4;
+    t[a] = _mm512_shuffle_f32x4(r[a], r[a + 4], 0x88);
+    t[a + 4] = _mm512_shuffle_f32x4(r[a], r[a + 4], 0xdd);
+  }
+  for (int i = 0; i < 8; i++) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+  }
+}
+#endif
+
 static inline __attribute__((always_inline)) void scan_chunk(const jt_scan_args *a, int64_t e0, int64_t nl, const int64_t N) {
   vf h[JT_MAX_STATE], A[JT_MAX_STATE]; /* state n of channels e0.., lane l = channel e0 + l (0 past nl) */
-#if JT_ISA == JT_ISA_AVX512 /* the [E, N] layout's columns by gather (a decode step is mostly this) */
+#if JT_ISA == JT_ISA_AVX512 /* the [E, N] layout's columns: 16 full rows by transposes, else by gather */
+  const int square = N == JT_W && nl == JT_W;
+  if (square) {
+    for (int l = 0; l < JT_W; l++) { h[l] = vload(a->h + (e0 + l) * N); A[l] = vload(a->A + (e0 + l) * N); } /* row l = channel e0 + l */
+    transpose16(h);
+    transpose16(A);
+  }
   const __m512i col = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32((int)N));
   const __mmask16 lanes = (__mmask16)((1u << nl) - 1);
-  for (int64_t n = 0; n < N; n++) {
+  for (int64_t n = 0; n < N && !square; n++) {
     h[n] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, col, a->h + e0 * N + n, 4);
     A[n] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, col, a->A + e0 * N + n, 4);
   }
@@ -99,7 +132,12 @@ static inline __attribute__((always_inline)) void scan_chunk(const jt_scan_args 
     if (full) vstore(a->out + t * a->E + e0, y); else vstoren(a->out + t * a->E + e0, y, nl);
   }
 #if JT_ISA == JT_ISA_AVX512
-  for (int64_t n = 0; n < N; n++) _mm512_mask_i32scatter_ps(a->h + e0 * N + n, lanes, col, h[n], 4);
+  if (square) {
+    transpose16(h);
+    for (int l = 0; l < JT_W; l++) vstore(a->h + (e0 + l) * N, h[l]);
+  } else {
+    for (int64_t n = 0; n < N; n++) _mm512_mask_i32scatter_ps(a->h + e0 * N + n, lanes, col, h[n], 4);
+  }
 #else
   for (int64_t n = 0; n < N; n++) {
     vstore(tmp, h[n]);

@@ -264,6 +264,19 @@ static napi_value op_stream_sum(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* argmax(x, off, n) → index in [0, n) of the largest of x[off..off+n) (see jt.h) */
+static napi_value op_argmax(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 3, "argmax")) return NULL;
+  size_t len;
+  float *x = f32(&A, 0, &len);
+  int64_t off = num(&A, 1), n = num(&A, 2);
+  if (A.bad) return NULL;
+  REQUIRE(off >= 0 && n >= 0 && (size_t)(off + n) <= len, "argmax: range [%lld, %lld) outside an array of %zu", (long long)off, (long long)(off + n), len);
+  napi_value r;
+  CALL(napi_create_double(env, (double)K->argmax(x + off, n), &r));
+  return r;
+}
+
 static napi_value make_info(napi_env env) {
   napi_value o, v;
   CALL(napi_create_object(env, &o));
@@ -305,6 +318,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "matmul", op_matmul }, { "matmulMany", op_matmul_many }, { "rmsNorm", op_rmsnorm }, { "embed", op_embed }, { "gatedAct", op_gated },
     { "add", op_add }, { "attention", op_attention }, { "conv1d", op_conv }, { "scan", op_scan },
     { "configure", op_configure }, { "info", op_info }, { "streamSum", op_stream_sum },
+    { "argmax", op_argmax },
   };
   if (!K) K = jt_kernels_best();
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

@@ -16,9 +16,10 @@
   void jt_add_##sfx(float *, const float *, int64_t);                                  \
   void jt_decode_row_##sfx(float *, const uint8_t *, int64_t, int);                   \
   float jt_stream_sum_##sfx(const float *, int64_t);                                   \
+  int64_t jt_argmax_##sfx(const float *, int64_t);                                     \
   static const jt_kernels set_##sfx = { #sfx, jt_matmul_##sfx, jt_rmsnorm_##sfx,       \
     jt_attention_##sfx, jt_conv1d_##sfx, jt_scan_##sfx, jt_gated_act_##sfx, jt_add_##sfx, \
-    jt_decode_row_##sfx, jt_stream_sum_##sfx };
+    jt_decode_row_##sfx, jt_stream_sum_##sfx, jt_argmax_##sfx };
 
 DECLARE_SET(generic)
 
@@ -50,7 +51,7 @@ void jt_matmul_avx512vnni(const jt_matmul_args *, int);
 void jt_decode_row_avx512vnni(float *, const uint8_t *, int64_t, int);
 static const jt_kernels set_avx512vnni = { "avx512vnni", jt_matmul_avx512vnni, jt_rmsnorm_avx512,
   jt_attention_avx512, jt_conv1d_avx512, jt_scan_avx512, jt_gated_act_avx512, jt_add_avx512,
-  jt_decode_row_avx512vnni, jt_stream_sum_avx512 };
+  jt_decode_row_avx512vnni, jt_stream_sum_avx512, jt_argmax_avx512 };
 static int has_avx512vnni(void) { return has_avx512() && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("gfni"); }
 #endif
 

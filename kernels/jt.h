@@ -98,6 +98,8 @@ typedef struct {
   void (*decode_row)(float *out, const uint8_t *src, int64_t n, int dtype);
   /* Σ x[0..n): a memory-bandwidth probe for the benchmark (order of the sum unspecified) */
   float (*stream_sum)(const float *x, int64_t n);
+  /* index of the largest of x[0..n), ties to the lowest, NaNs passed over (a NaN x[0] gives 0) */
+  int64_t (*argmax)(const float *x, int64_t n);
 } jt_kernels;
 
 /* dispatch.c */

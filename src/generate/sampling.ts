@@ -6,6 +6,7 @@
  * the token are the model's raw ones (sampling-logprobs.ts).
  */
 import { JambaUserError } from '../errors.js';
+import { argmaxRow } from './greedy.js';
 import { selectCandidates, type FilterParams } from './sampling-filters.js';
 import { logSumExp, topLogprobs, type TokenLogprob } from './sampling-logprobs.js';
 import { applyLogitBias, applyPenalties, biasEntries, type LogitBias, type PenaltyParams } from './sampling-penalties.js';
@@ -55,9 +56,7 @@ export function validateSamplingParams(p: SamplingParams): void {
 
 /** Index of the largest value (ties: lowest index). */
 export function argmax(x: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
-  return best;
+  return argmaxRow(x, 0, x.length);
 }
 
 export class Sampler {

@@ -1,12 +1,15 @@
 /**
  * Native rmsNorm (strided rows), gatedAct (silu, gelu, relu; out aliasing gate), add and embed (f32,
  * f16, bf16 tables) against the reference backend, on odd sizes and every instruction set; rmsNorm
- * rows are also checked to be independent of T bit for bit.
+ * rows are also checked to be independent of T bit for bit. The native argmax returns the plain JS
+ * loop's index.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Act } from '../../src/backends/backend.js';
 import { RefBackend } from '../../src/backends/ref/index.js';
+import { loadAddon } from '../../src/backends/native/addon.js';
+import { argmaxLoop, argmaxRow } from '../../src/generate/greedy.js';
 import type { DType } from '../../src/tensor/dtype.js';
 import { assertBitEqual, assertClose, forEachIsa, nativeBackend, rand, randWeight, rng, skipReason } from './helpers.js';
 
@@ -74,4 +77,29 @@ test('native embed decodes f32, f16 and bf16 rows exactly and rejects bad ids', 
   const table = randWeight(r, 'f32', 11, 4);
   assert.throws(() => nb.embed(new Float32Array(4), Int32Array.from([11]), table), /outside the vocabulary/);
   assert.throws(() => nb.embed(new Float32Array(4), Int32Array.from([-1]), table), /outside the vocabulary/);
+});
+
+test('native argmax returns the plain loop\'s index: ties, NaN, infinities, odd lengths and offsets', { skip: skipReason() }, () => {
+  const r = rng(12);
+  const addon = loadAddon()!;
+  forEachIsa((_nb, isa) => {
+    for (const n of [1, 2, 15, 16, 17, 63, 64, 65, 1000, 4097, 65539])
+      for (const kind of ['random', 'ties', 'nan', 'nan-first', '-inf', 'all-nan', '+inf']) {
+        const off = n % 5;
+        const a = rand(r, off + n + 3, -4, 4);
+        for (let i = off; i < off + n; i++) {
+          if (kind === 'ties') a[i] = Math.round(a[i]!); // few distinct values: the first maximum must win
+          if (kind === 'nan' && r() < 0.2) a[i] = NaN;
+          if (kind === '-inf') a[i] = -Infinity;
+          if (kind === 'all-nan') a[i] = NaN;
+        }
+        if (kind === 'nan-first') a[off] = NaN;
+        if (kind === '+inf') { a[off + Math.floor(r() * n)] = Infinity; a[off + Math.floor(r() * n)] = Infinity; }
+        a[off + n] = 1e30; // past the row: must not be seen
+        const want = argmaxLoop(a, off, n);
+        assert.equal(addon.argmax(a, off, n), want, `${isa} argmax n=${n} ${kind}`);
+        assert.equal(argmaxRow(a, off, n), want, `${isa} argmaxRow n=${n} ${kind}`);
+      }
+  });
+  assert.throws(() => addon.argmax(new Float32Array(8), 5, 10), /argmax: range \[5, 15\) outside an array of 8/);
 });

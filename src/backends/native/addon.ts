@@ -26,6 +26,8 @@ export interface NativeAddon {
   info(): NativeInfo;
   /** Σ x, streamed on all threads: the benchmark's memory-bandwidth probe. */
   streamSum(x: Float32Array): number;
+  /** Index in [0, n) of the largest of x[off..off+n): ties to the lowest, NaNs passed over, a NaN first value gives 0. */
+  argmax(x: Float32Array, off: number, n: number): number;
 }
 
 export interface NativeInfo {

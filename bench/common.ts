@@ -38,9 +38,9 @@ export function fillContext(seq: SequenceMemory, context: number, ahead: number)
   let s = 12345;
   for (const m of seq.layers) {
     if (!(m instanceof KVCache)) continue;
-    const n = context * m.rowSize, cap = (context + ahead) * m.rowSize;
-    m.k = new Float32Array(cap);
-    m.v = new Float32Array(cap);
+    const n = context * m.rowSize;
+    m.length = 0;
+    m.reserve(context + ahead); // the buffers a real prefill would have grown to (huge pages included)
     for (let i = 0; i < n; i++) {
       s = (Math.imul(s, 1103515245) + 12345) >>> 0; m.k[i] = (s / 4294967296 - 0.5) * 0.2;
       s = (Math.imul(s, 1103515245) + 12345) >>> 0; m.v[i] = (s / 4294967296 - 0.5) * 0.2;

@@ -6,9 +6,13 @@
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "jt.h"
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 static const jt_kernels *K = NULL;
 
@@ -277,6 +281,59 @@ static napi_value op_argmax(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/*
+ * allocHuge(bytes) → a zero-filled ArrayBuffer on 2 MB pages, or null where that is not available.
+ * Decode streams every weight once per token; on 4 KB pages that is a TLB miss (a page walk) every 64
+ * cache lines, and this kernel hands out huge pages only to memory that asks (transparent_hugepage
+ * "madvise", the common default). Anonymous mmap rounded to 2 MB and madvise(MADV_HUGEPAGE); V8 frees
+ * it (munmap) when the buffer is collected, and is told of the memory so GC pressure stays right.
+ */
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+#define HUGE_PAGE ((size_t)2 << 20)
+static void free_huge(napi_env env, void *data, void *hint) {
+  size_t len = (size_t)(uintptr_t)hint;
+  int64_t adjusted;
+  munmap(data, len);
+  napi_adjust_external_memory(env, -(int64_t)len, &adjusted);
+}
+/* len bytes (a multiple of HUGE_PAGE) at a 2 MB boundary, advised onto huge pages; NULL on failure */
+static uint8_t *map_huge(size_t len) {
+  /* over-map by one huge page so the start can move to a 2 MB boundary, then give back the ends */
+  uint8_t *raw = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return NULL;
+  uint8_t *p = (uint8_t *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+  if (p > raw) munmap(raw, (size_t)(p - raw));
+  if (raw + len + HUGE_PAGE > p + len) munmap(p + len, (size_t)(raw + len + HUGE_PAGE - (p + len)));
+  madvise(p, len, MADV_HUGEPAGE);
+  return p;
+}
+#endif
+
+static napi_value op_alloc_huge(napi_env env, napi_callback_info info) {
+  args_t A; if (!get_args(env, info, &A, 1, "allocHuge")) return NULL;
+  int64_t bytes = num(&A, 0);
+  if (A.bad) return NULL;
+  REQUIRE(bytes > 0 && bytes <= ((int64_t)1 << 46), "allocHuge: bad size %lld", (long long)bytes);
+  napi_value r;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  size_t len = ((size_t)bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+  uint8_t *p = map_huge(len);
+  if (p && napi_create_external_arraybuffer(env, p, (size_t)bytes, free_huge, (void *)(uintptr_t)len, &r) == napi_ok) {
+    int64_t adjusted;
+    napi_adjust_external_memory(env, (int64_t)len, &adjusted);
+    return r;
+  }
+  if (p) { /* e.g. a runtime that forbids external buffers: the caller falls back */
+    munmap(p, len);
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) { napi_value e; napi_get_and_clear_last_exception(env, &e); }
+  }
+#endif
+  CALL(napi_get_null(env, &r));
+  return r;
+}
+
 static napi_value make_info(napi_env env) {
   napi_value o, v;
   CALL(napi_create_object(env, &o));
@@ -318,7 +375,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "matmul", op_matmul }, { "matmulMany", op_matmul_many }, { "rmsNorm", op_rmsnorm }, { "embed", op_embed }, { "gatedAct", op_gated },
     { "add", op_add }, { "attention", op_attention }, { "conv1d", op_conv }, { "scan", op_scan },
     { "configure", op_configure }, { "info", op_info }, { "streamSum", op_stream_sum },
-    { "argmax", op_argmax },
+    { "argmax", op_argmax }, { "allocHuge", op_alloc_huge },
   };
   if (!K) K = jt_kernels_best();
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

@@ -8,6 +8,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { JambaUserError } from '../errors.js';
+import { allocBytes } from '../memory/pages.js';
 import type { DType } from '../tensor/dtype.js';
 import { byteSize, makeWeight, numel, type Weight } from '../tensor/weight.js';
 import type { TensorInfo, TensorSource } from './source.js';
@@ -106,7 +107,7 @@ export class SafetensorsFile {
     const e = this.entries.get(name);
     if (!e) throw new JambaUserError(`${this.path}: no tensor ${name}`);
     if (this.fd === null) throw new Error(`${this.path} is closed`);
-    const data = new Uint8Array(e.bytes);
+    const data = allocBytes(e.bytes);
     readFully(this.fd, data, e.begin, `${this.path}: tensor ${name}`);
     return makeWeight(name, e.dtype, e.shape, data);
   }

@@ -1,16 +1,19 @@
 /**
  * KV cache of one attention layer for one sequence: keys and values of every position so far, stored
  * un-repeated (nKV heads), row-major [S, nKV·d]. Grows by doubling; appends never move earlier rows'
- * values, so truncating to a shorter length and re-appending is exact.
+ * values, so truncating to a shorter length and re-appending is exact. Large buffers sit on huge pages
+ * (pages.ts): attention at long context streams them every token.
  */
+import { allocFloats } from './pages.js';
+
 export class KVCache {
   k: Float32Array;
   v: Float32Array;
   length = 0;
 
   constructor(readonly rowSize: number, capacity = 16) {
-    this.k = new Float32Array(rowSize * capacity);
-    this.v = new Float32Array(rowSize * capacity);
+    this.k = allocFloats(rowSize * capacity);
+    this.v = allocFloats(rowSize * capacity);
   }
 
   get capacity(): number { return this.k.length / this.rowSize; }
@@ -20,8 +23,8 @@ export class KVCache {
     if (n <= this.capacity) return;
     let cap = Math.max(16, this.capacity);
     while (cap < n) cap *= 2;
-    const k = new Float32Array(cap * this.rowSize);
-    const v = new Float32Array(cap * this.rowSize);
+    const k = allocFloats(cap * this.rowSize);
+    const v = allocFloats(cap * this.rowSize);
     k.set(this.k.subarray(0, this.length * this.rowSize));
     v.set(this.v.subarray(0, this.length * this.rowSize));
     this.k = k;

@@ -28,6 +28,8 @@ export interface NativeAddon {
   streamSum(x: Float32Array): number;
   /** Index in [0, n) of the largest of x[off..off+n): ties to the lowest, NaNs passed over, a NaN first value gives 0. */
   argmax(x: Float32Array, off: number, n: number): number;
+  /** A zero-filled buffer of `bytes` on 2 MB pages (Linux), or null where the platform cannot (src/memory/pages.ts). */
+  allocHuge(bytes: number): ArrayBuffer | null;
 }
 
 export interface NativeInfo {

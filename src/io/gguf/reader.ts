@@ -12,6 +12,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { JambaUserError } from '../../errors.js';
+import { allocBytes } from '../../memory/pages.js';
 import { DTYPES, type DType } from '../../tensor/dtype.js';
 import { GGML_MAX_DIMS, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_TYPE_NAMES, GgufType, dtypeOfGgml, ggmlTypeName } from './constants.js';
 import { HeaderReader } from './header-reader.js';
@@ -164,10 +165,10 @@ export class GgufFile {
     return { name, ggmlType, dtype, ne, position, bytes, file: this };
   }
 
-  /** Reads a tensor's bytes into a fresh (so 4-byte aligned) buffer. */
+  /** Reads a tensor's bytes into a fresh buffer (64-byte aligned, on huge pages where possible: memory/pages.ts). */
   read(t: GgufTensorInfo): Uint8Array {
     if (this.fd === null) throw new Error(`${this.path} is closed`);
-    const out = new Uint8Array(t.bytes);
+    const out = allocBytes(t.bytes);
     const CHUNK = 1 << 30;
     let done = 0;
     while (done < out.byteLength) {

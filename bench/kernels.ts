@@ -13,6 +13,7 @@ import { loadNativeBackend } from '../src/backends/native/index.js';
 import { f32ToBf16, f32ToF16, type DType } from '../src/tensor/dtype.js';
 import { makeWeight, type Weight } from '../src/tensor/weight.js';
 import { isQuantized, quantizeRows } from '../src/tensor/quant/index.js';
+import { allocBytes, allocFloats } from '../src/memory/pages.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,7 +25,7 @@ function weight(dtype: DType, rows: number, cols: number): Weight {
     const f = new Float32Array(rows * cols);
     let s = 777;
     for (let i = 0; i < f.length; i++) { s = (s * 1103515245 + 12345) >>> 0; f[i] = (s / 4294967296 - 0.5) * 0.1; }
-    return makeWeight('w', dtype, [rows, cols], quantizeRows(dtype, f, cols));
+    return makeWeight('w', dtype, [rows, cols], onPages(quantizeRows(dtype, f, cols)));
   }
   const es = dtype === 'f32' ? 4 : 2;
   const data = new Uint8Array(rows * cols * es);
@@ -36,7 +37,14 @@ function weight(dtype: DType, rows: number, cols: number): Weight {
     if (dtype === 'f32') dv.setFloat32(4 * i, v, true);
     else dv.setUint16(2 * i, dtype === 'f16' ? f32ToF16(v) : f32ToBf16(v), true);
   }
-  return makeWeight('w', dtype, [rows, cols], data);
+  return makeWeight('w', dtype, [rows, cols], onPages(data));
+}
+
+/** The bytes where a loaded model keeps its weights (memory/pages.ts: 2 MB pages where possible). */
+function onPages(data: Uint8Array): Uint8Array {
+  const out = allocBytes(data.byteLength);
+  out.set(data);
+  return out;
 }
 
 /** Median seconds of `reps` runs of fn (after one warm-up). */
@@ -89,7 +97,7 @@ for (const dtype of types) {
   // decode, cold: one token through enough distinct 1024x512 matrices to leave the caches (~110 MB)
   {
     const rows = 1024, cols = 512, w0 = weight(dtype, rows, cols);
-    const ws = Array.from({ length: Math.ceil(110e6 / w0.data.byteLength) }, (_, i) => makeWeight(`w${i}`, dtype, [rows, cols], w0.data.slice()));
+    const ws = Array.from({ length: Math.ceil(110e6 / w0.data.byteLength) }, (_, i) => makeWeight(`w${i}`, dtype, [rows, cols], onPages(w0.data)));
     const x = new Float32Array(cols).fill(0.01), y = new Float32Array(rows);
     const s = time(() => { for (const w of ws) nb.matmul(y, x, w, 1); }, 5);
     console.log(`${dtype} matvec cold, ${ws.length} x ${rows}x${cols}: ${(ws.length * w0.data.byteLength / s / 1e9).toFixed(1)} GB/s of weights`);
@@ -98,7 +106,7 @@ for (const dtype of types) {
 // attention decode: one query token over 32K cached keys, bench-small's heads (8 query, 2 KV, d 64)
 {
   const S = 32768, nH = 8, nKV = 2, d = 64, L = 16;
-  const layers = Array.from({ length: L }, () => ({ k: new Float32Array(S * nKV * d).fill(0.01), v: new Float32Array(S * nKV * d).fill(0.02) }));
+  const layers = Array.from({ length: L }, () => ({ k: allocFloats(S * nKV * d).fill(0.01), v: allocFloats(S * nKV * d).fill(0.02) })); // as a KV cache holds them
   const q = new Float32Array(nH * d).fill(0.1), out = new Float32Array(nH * d), kvBytes = 2 * S * nKV * d * 4;
   const one = (l: { k: Float32Array; v: Float32Array }) => nb.attention({ q, k: l.k, v: l.v, T: 1, past: S - 1, nH, nKV, d, scale: 0.125, out });
   const hot = time(() => one(layers[0]!), 20);

@@ -3,6 +3,9 @@
  * JSON line. Prefill: one forward over `--prefill` prompt tokens up to the first greedy token. Decode:
  * `--decode` single-token greedy steps after it. With `--context C` the sequence's memory is first
  * filled synthetically to C positions (common.ts fillContext) instead of running a C-token prefill.
+ * Without a prefill, one untimed decode step comes first: the first forward pays one-off costs (JIT,
+ * workspace buffers, first touch of pages) that a prefill would otherwise absorb, and over the long
+ * run's 32 steps they made the fastest models look up to ~20 % slower than they decode.
  *
  * Usage: node dist/bench/child-jamba.js --model <gguf> --threads <n> --prefill <P> --decode <D> [--context <C>] [--seed <s>]
  */
@@ -18,7 +21,7 @@ const seq = model.newSequence();
 const logits = new Float32Array(V);
 const one = [0];
 
-if (C > 0) fillContext(seq, C, D + 1);
+if (C > 0) fillContext(seq, C, D + 2);
 
 let tok: number;
 let prefillS = 0;
@@ -29,7 +32,9 @@ if (P > 0) {
   tok = argmax(logits);
   prefillS = (performance.now() - t0) / 1000;
 } else {
-  tok = promptIds(1, V)[0]!;
+  one[0] = promptIds(1, V)[0]!;
+  model.forward([{ memory: seq, tokens: one }], { logits: 'last', out: logits }); // warm-up step, untimed
+  tok = argmax(logits);
 }
 const t1 = performance.now();
 for (let i = 0; i < D; i++) {

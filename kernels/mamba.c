@@ -12,20 +12,70 @@
 
 /* ---- conv ---- */
 
+#if JT_ISA == JT_ISA_AVX512
+/* 16 rows of S floats (S = 3 or 4, 16·S floats from p) ↔ S vectors, vector j = column j (lane l = row l),
+ * by two-source permutes instead of 16·S scalar moves. Column j's lane l is element S·l + j of the
+ * block: element (S·l + j) mod 32 of register pair (0, 1) or, where the mask has bit l, of pair (2, 3).
+ * Rows back (S = 3): element 16q + m is column (16q + m) mod 3, lane (16q + m) / 3 (index + 16 picks
+ * column 1 from the pair (column 0, column 1); the mask picks column 2). Tables written out by formula. */
+static const int32_t COL4_IDX[4][16] __attribute__((aligned(64))) = {
+  { 0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28 },
+  { 1, 5, 9, 13, 17, 21, 25, 29, 1, 5, 9, 13, 17, 21, 25, 29 },
+  { 2, 6, 10, 14, 18, 22, 26, 30, 2, 6, 10, 14, 18, 22, 26, 30 },
+  { 3, 7, 11, 15, 19, 23, 27, 31, 3, 7, 11, 15, 19, 23, 27, 31 } };
+static const __mmask16 COL4_HI[4] = { 0xff00, 0xff00, 0xff00, 0xff00 };
+static const int32_t COL3_IDX[3][16] __attribute__((aligned(64))) = {
+  { 0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 1, 4, 7, 10, 13 },
+  { 1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 2, 5, 8, 11, 14 },
+  { 2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 0, 3, 6, 9, 12, 15 } };
+static const __mmask16 COL3_HI[3] = { 0xf800, 0xf800, 0xfc00 };
+static const int32_t ROW3_IDX[3][16] __attribute__((aligned(64))) = {
+  { 0, 16, 0, 1, 17, 1, 2, 18, 2, 3, 19, 3, 4, 20, 4, 5 },
+  { 21, 5, 6, 22, 6, 7, 23, 7, 8, 24, 8, 9, 25, 9, 10, 26 },
+  { 10, 11, 27, 11, 12, 28, 12, 13, 29, 13, 14, 30, 14, 15, 31, 15 } };
+static const __mmask16 ROW3_C2[3] = { 0x4924, 0x2492, 0x9249 };
+
+static inline __attribute__((always_inline)) void rows_to_columns(const float *p, const int S, vf *col) {
+  vf r[4];
+  for (int q = 0; q < S; q++) r[q] = vload(p + 16 * q);
+  if (S == 3) r[3] = r[2];
+  for (int j = 0; j < S; j++) {
+    const __m512i idx = _mm512_load_si512(S == 4 ? COL4_IDX[j] : COL3_IDX[j]);
+    const __mmask16 hi = S == 4 ? COL4_HI[j] : COL3_HI[j];
+    col[j] = _mm512_mask_blend_ps(hi, _mm512_permutex2var_ps(r[0], idx, r[1]), _mm512_permutex2var_ps(r[2], idx, r[3]));
+  }
+}
+static inline __attribute__((always_inline)) void columns_to_rows3(const vf *col, float *p) {
+  for (int q = 0; q < 3; q++) {
+    const __m512i idx = _mm512_load_si512(ROW3_IDX[q]);
+    vstore(p + 16 * q, _mm512_mask_blend_ps(ROW3_C2[q], _mm512_permutex2var_ps(col[0], idx, col[1]), _mm512_permutexvar_ps(idx, col[2])));
+  }
+}
+#endif
+
 /* one chunk of nl (≤ JT_W) channels from e0; K is a constant in the common K = 4 call */
 static inline __attribute__((always_inline)) void conv_chunk(const jt_conv_args *a, int64_t e0, int64_t nl, const int64_t K) {
   const int64_t P = K - 1;
   float tmp[JT_MAX_CONV_K][JT_W];
   vf w[JT_MAX_CONV_K], win[JT_MAX_CONV_K], bias;
-  /* transpose kernel taps and carried inputs of these channels into lane order */
-  memset(tmp, 0, sizeof tmp);
-  for (int64_t l = 0; l < nl; l++)
-    for (int64_t j = 0; j < K; j++) tmp[j][l] = a->w[(e0 + l) * K + j];
-  for (int64_t j = 0; j < K; j++) w[j] = vload(tmp[j]);
-  memset(tmp, 0, sizeof tmp);
-  for (int64_t l = 0; l < nl; l++)
-    for (int64_t j = 0; j < P; j++) tmp[j][l] = a->state[(e0 + l) * P + j];
-  for (int64_t j = 0; j < P; j++) win[j] = vload(tmp[j]);
+  /* kernel taps and carried inputs of these channels into lane order */
+#if JT_ISA == JT_ISA_AVX512
+  const int permuted = K == 4 && nl == JT_W;
+  if (permuted) {
+    rows_to_columns(a->w + e0 * K, 4, w);
+    rows_to_columns(a->state + e0 * P, 3, win);
+  } else
+#endif
+  {
+    memset(tmp, 0, sizeof tmp);
+    for (int64_t l = 0; l < nl; l++)
+      for (int64_t j = 0; j < K; j++) tmp[j][l] = a->w[(e0 + l) * K + j];
+    for (int64_t j = 0; j < K; j++) w[j] = vload(tmp[j]);
+    memset(tmp, 0, sizeof tmp);
+    for (int64_t l = 0; l < nl; l++)
+      for (int64_t j = 0; j < P; j++) tmp[j][l] = a->state[(e0 + l) * P + j];
+    for (int64_t j = 0; j < P; j++) win[j] = vload(tmp[j]);
+  }
   bias = a->bias ? vloadn(a->bias + e0, nl) : vzero();
   for (int64_t t = 0; t < a->T; t++) {
     const float *u = a->u + t * a->uStride + e0;
@@ -38,6 +88,9 @@ static inline __attribute__((always_inline)) void conv_chunk(const jt_conv_args 
     for (int64_t j = 0; j + 1 < P; j++) win[j] = win[j + 1];
     if (P > 0) win[P - 1] = cur;
   }
+#if JT_ISA == JT_ISA_AVX512
+  if (permuted) { columns_to_rows3(win, a->state + e0 * P); return; }
+#endif
   for (int64_t j = 0; j < P; j++) vstore(tmp[j], win[j]);
   for (int64_t l = 0; l < nl; l++)
     for (int64_t j = 0; j < P; j++) a->state[(e0 + l) * P + j] = tmp[j][l];

@@ -47,8 +47,12 @@ static inline __attribute__((always_inline)) void k_tok_rows(const jt_matmul_arg
         vacc[r] = wfma_i(iacc, wfset1(h16(blk + 208) * dx), vacc[r]);
       } else {                /* d·Σ sc·q·x − dmin·Σ_j m_j·S_j */
         const v8i offw = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mn8));
-        vacc[r] = wfma_i(iacc, wfset1(h16(blk) * dx), vacc[r]);
-        vacc[r] = wfnma_i(wwiden(_mm256_mullo_epi32(offw, ssum)), wfset1(h16(blk + 2) * dx), vacc[r]);
+        /* d and dmin converted and scaled together (the same products as h16(·)·dx one by one) */
+        uint32_t dd32;
+        memcpy(&dd32, blk, 4);
+        const __m128 dd = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128((int)dd32)), _mm_set1_ps(dx));
+        vacc[r] = wfma_i(iacc, _mm512_broadcastss_ps(dd), vacc[r]);
+        vacc[r] = wfnma_i(wwiden(_mm256_mullo_epi32(offw, ssum)), _mm512_broadcastss_ps(_mm_movehdup_ps(dd)), vacc[r]);
       }
     }
   }

@@ -4,6 +4,9 @@
  *
  *  a. Peer: bench-small (models.ts) per weight type, prefill 512 + 128 greedy decode tokens, 2 threads;
  *     engines alternate, each run in its own child process; each row is the median of --runs (≥ 3).
+ *     Rows also carry bytes_per_token_mb (bytes.ts), read_bandwidth_gb_s (the probe, median of its
+ *     readings taken before each of the type's runs) and bandwidth_fraction = decode tok/s × bytes per
+ *     token ÷ that bandwidth.
  *  b. Long context: bench-small vs bench-small-attn on jamba-ts, decode tokens/s and memory after
  *     contexts of 1K, 4K, 16K and 32K tokens (filled synthetically, see child-jamba.ts), f32 and the
  *     smallest type; rows carry context_tokens and kv_mb, and the ratio predicted from bytes per token.
@@ -70,19 +73,26 @@ function aggregate(base: Record<string, unknown>, rs: RunResult[]): Record<strin
   return out;
 }
 
-function probes(): Record<string, unknown> {
-  const nb = loadNativeBackend(threads);
-  if (!nb) throw new Error('the native addon is not built (npm run build:native)');
-  // 128 / 512 MB (past the L3), on 2 MB pages like the weights: on 4 KB pages this probe reads ~15 % slower
-  const x = allocFloats((quick ? 128 : 512) * 2 ** 18).fill(1);
+const nb = loadNativeBackend(threads);
+if (!nb) throw new Error('the native addon is not built (npm run build:native)');
+// 128 / 512 MB (past the L3), on 2 MB pages like the weights: on 4 KB pages this probe reads ~15 % slower
+const probeBuf = allocFloats((quick ? 128 : 512) * 2 ** 18).fill(1);
+
+/** Read bandwidth now (GB/s, median of 5 sweeps): taken before every peer run too, since this host's varies by 2× within minutes. */
+function readBandwidth(): number {
   const bw: number[] = [];
-  for (let i = 0; i < 5; i++) { const t = performance.now(); nb.streamSum(x); bw.push(x.byteLength / ((performance.now() - t) / 1000) / 1e9); }
+  for (let i = 0; i < 5; i++) { const t = performance.now(); nb!.streamSum(probeBuf); bw.push(probeBuf.byteLength / ((performance.now() - t) / 1000) / 1e9); }
+  return median(bw);
+}
+
+function probes(): Record<string, unknown> {
+  const bw = readBandwidth();
   const rows = 1024, cols = 1024, T = 256;
   const w = f32Weight('w', [rows, cols], new Float32Array(rows * cols).fill(0.01));
   const xin = new Float32Array(T * cols).fill(0.5), y = new Float32Array(T * rows);
   const gf: number[] = [];
-  for (let i = 0; i < 5; i++) { const t = performance.now(); nb.matmul(y, xin, w, T); gf.push((2 * rows * cols * T) / ((performance.now() - t) / 1000) / 1e9); }
-  return { isa: nb.info.isa, threads, read_bandwidth_gb_s: Math.round(median(bw) * 10) / 10, matmul_f32_gflop_s: Math.round(median(gf) * 10) / 10 };
+  for (let i = 0; i < 5; i++) { const t = performance.now(); nb!.matmul(y, xin, w, T); gf.push((2 * rows * cols * T) / ((performance.now() - t) / 1000) / 1e9); }
+  return { isa: nb!.info.isa, threads, read_bandwidth_gb_s: Math.round(bw * 10) / 10, matmul_f32_gflop_s: Math.round(median(gf) * 10) / 10 };
 }
 
 const results: Record<string, unknown>[] = [];
@@ -93,16 +103,25 @@ if (!process.argv.includes('--skip-peer')) {
   for (const type of types) {
     const gguf = await benchGguf(cache, 'bench-small', type, quick, log);
     const got: Record<string, RunResult[]> = { 'jamba-ts': [], 'llama.cpp': [] };
+    const bws: number[] = [];
     for (let r = 0; r < runs; r++) {
       for (const engine of r % 2 ? ['llama.cpp', 'jamba-ts'] : ['jamba-ts', 'llama.cpp']) {
+        bws.push(readBandwidth());
         const args = ['--model', gguf, '--threads', String(threads), '--prefill', String(P), '--decode', String(D), '--vocab', String(vocab)];
         const res = child(engine === 'jamba-ts' ? 'child-jamba.js' : 'child-llama.js', args);
         log(`${type} ${engine} run ${r + 1}: ${res ? `prefill ${res.prefill_tokens_per_s?.toFixed(1)} tok/s, decode ${res.decode_tokens_per_s.toFixed(1)} tok/s, peak ${res.peak_rss_mb.toFixed(0)} MB` : 'failed'}`);
         if (res) got[engine]!.push(res);
       }
     }
+    // decode's distance to the bandwidth limit, against the bandwidth measured around these runs
+    const bw = median(bws), perToken = bytesPerToken(modelBytes(gguf, 2, 16, 2 * 64), P + D / 2);
     for (const engine of ['jamba-ts', 'llama.cpp']) {
-      if (got[engine]!.length) results.push(aggregate({ engine, model: 'bench-small', weights: type, threads }, got[engine]!));
+      if (!got[engine]!.length) continue;
+      const row = aggregate({ engine, model: 'bench-small', weights: type, threads }, got[engine]!);
+      row.read_bandwidth_gb_s = Math.round(bw * 10) / 10;
+      row.bytes_per_token_mb = Math.round((perToken / 2 ** 20) * 10) / 10;
+      row.bandwidth_fraction = Math.round((Number(row.decode_tokens_per_s) * perToken) / (bw * 1e9) * 100) / 100;
+      results.push(row);
     }
   }
 }
@@ -151,7 +170,10 @@ for (const row of table) console.log(row.map((c, i) => c.padStart(widths[i]!)).j
 for (const type of types) {
   const j = results.find((r) => r.engine === 'jamba-ts' && r.weights === type && r.context_tokens === undefined);
   const l = results.find((r) => r.engine === 'llama.cpp' && r.weights === type);
-  if (j && l) console.log(`${type}: jamba-ts / llama.cpp = prefill ${fmt(Number(j.prefill_tokens_per_s) / Number(l.prefill_tokens_per_s), 2)}x, decode ${fmt(Number(j.decode_tokens_per_s) / Number(l.decode_tokens_per_s), 2)}x`);
+  if (j && l) {
+    console.log(`${type}: jamba-ts / llama.cpp = prefill ${fmt(Number(j.prefill_tokens_per_s) / Number(l.prefill_tokens_per_s), 2)}x, decode ${fmt(Number(j.decode_tokens_per_s) / Number(l.decode_tokens_per_s), 2)}x; ` +
+      `decode at ${fmt(100 * Number(j.bandwidth_fraction), 0)} % / ${fmt(100 * Number(l.bandwidth_fraction), 0)} % of the ${fmt(j.read_bandwidth_gb_s)} GB/s read bandwidth (${fmt(j.bytes_per_token_mb)} MiB per token)`);
+  }
 }
 for (const p of predictions) console.log(`long context ${p.weights} @${p.context_tokens}: hybrid / all-attention decode = ${p.measured_ratio}x measured, ${p.predicted_ratio}x predicted from bytes per token, KV ${p.kv_ratio}x smaller`);
 machine.load_average_at_end = loadavg();

@@ -554,6 +554,9 @@ static inline __attribute__((always_inline)) void tok_rows(const jt_matmul_args 
 /* rows [o0, o1) of token t by the type's one-token kernel: IRT rows at a time, then one by one */
 static inline __attribute__((always_inline)) void tok(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t t, const int dtype) {
   int64_t o = o0;
+#if JT_VNNI
+  if (dtype == JT_Q4_K) for (; o + KTOK_RT <= o1; o += KTOK_RT) tok_rows(a, o, t, KTOK_RT, dtype);
+#endif
   for (; o + IRT <= o1; o += IRT) tok_rows(a, o, t, IRT, dtype);
   for (; o < o1; o++) tok_rows(a, o, t, 1, dtype);
 }

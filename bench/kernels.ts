@@ -60,7 +60,13 @@ function time(fn: () => void, reps: number): number {
   return ts[ts.length >> 1]!;
 }
 
-const nb = loadNativeBackend(arg('threads') ? Number(arg('threads')) : undefined, arg('isa'));
+let nb: ReturnType<typeof loadNativeBackend>;
+try {
+  nb = loadNativeBackend(arg('threads') ? Number(arg('threads')) : undefined, arg('isa'));
+} catch (e) { // an --isa this CPU or build lacks
+  console.error(`kernels: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(2);
+}
 if (!nb) { console.error('native addon not built'); process.exit(1); }
 console.log(`native: ${JSON.stringify(nb.info)}`);
 const ref = new RefBackend();

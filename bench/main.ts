@@ -22,7 +22,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ConvertType } from '../src/io/convert-types.js';
+import { CONVERT_TYPES, isConvertType, type ConvertType } from '../src/io/convert-types.js';
 import { loadNativeBackend } from '../src/backends/native/index.js';
 import { allocFloats } from '../src/memory/pages.js';
 import { f32Weight } from '../src/tensor/weight.js';
@@ -34,10 +34,25 @@ import { flag } from './common.js';
 const quick = process.argv.includes('--quick');
 const jsonPath = flag('json');
 const svgPath = flag('svg') ?? (jsonPath ? jsonPath.replace(/\.json$/, '') + '.svg' : undefined);
-const threads = Number(flag('threads') ?? 2);
-const runs = Number(flag('runs') ?? (quick ? 1 : 3));
-const types = (flag('types') ?? (quick ? 'f32,q8_0' : 'f32,f16,bf16,q8_0,q4_k_m')).split(',') as ConvertType[];
-const longTypes = (flag('long-types') ?? (quick ? 'q8_0' : 'f32,q4_k_m')).split(',') as ConvertType[];
+/** A bad flag ends the run with one line naming it (no stack trace). */
+function usage(msg: string): never {
+  process.stderr.write(`bench: ${msg}\n`);
+  process.exit(2);
+}
+function count(name: string, dflt: number): number {
+  const v = flag(name) ?? String(dflt), n = Number(v);
+  if (!Number.isInteger(n) || n < 1) usage(`--${name} must be a positive integer, got '${v}'`);
+  return n;
+}
+function typeList(name: string, dflt: string): ConvertType[] {
+  const v = flag(name) ?? dflt;
+  for (const t of v.split(',')) if (!isConvertType(t)) usage(`--${name}: unknown weight type '${t}' (one of ${CONVERT_TYPES.join(', ')})`);
+  return v.split(',') as ConvertType[];
+}
+const threads = count('threads', 2);
+const runs = count('runs', quick ? 1 : 3);
+const types = typeList('types', quick ? 'f32,q8_0' : 'f32,f16,bf16,q8_0,q4_k_m');
+const longTypes = typeList('long-types', quick ? 'q8_0' : 'f32,q4_k_m');
 const cache = flag('cache') ?? join(tmpdir(), 'jamba-ts-bench');
 const P = quick ? 64 : 512, D = quick ? 16 : 128;
 const contexts = quick ? [256, 1024] : [1024, 4096, 16384, 32768];

@@ -61,19 +61,22 @@ int64_t JT_FN(jt_argmax)(const float *a, int64_t n) {
 }
 
 /* Σ x[i] with one vector accumulator per chunk, split over the pool: a memory-read probe for the
- * benchmark (bytes streamed per second is the bandwidth bound of decode). */
-typedef struct { const float *x; float part[1024]; } sum_ctx;
+ * benchmark (bytes streamed per second is the bandwidth bound of decode). Chunks are at least
+ * 4·GRAIN values and at most SUM_PARTS of them, so each has a partial sum of its own (threads never
+ * add into the same slot). */
+#define SUM_PARTS 1024
+typedef struct { const float *x; int64_t len; float part[SUM_PARTS]; } sum_ctx;
 
 static void sum_range(void *p, int64_t c0, int64_t c1) {
   sum_ctx *c = (sum_ctx *)p;
   for (int64_t ch = c0; ch < c1; ch++) {
-    const float *x = c->x + ch * GRAIN * 4;
+    const float *x = c->x + ch * c->len;
     vf a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
-    for (int64_t i = 0; i < GRAIN * 4; i += 4 * JT_W) {
+    for (int64_t i = 0; i < c->len; i += 4 * JT_W) {
       a0 = vadd(a0, vload(x + i)); a1 = vadd(a1, vload(x + i + JT_W));
       a2 = vadd(a2, vload(x + i + 2 * JT_W)); a3 = vadd(a3, vload(x + i + 3 * JT_W));
     }
-    c->part[ch % 1024] += vsum(vadd(vadd(a0, a1), vadd(a2, a3)));
+    c->part[ch] = vsum(vadd(vadd(a0, a1), vadd(a2, a3)));
   }
 }
 
@@ -81,10 +84,12 @@ float JT_FN(jt_stream_sum)(const float *x, int64_t n) {
   sum_ctx c;
   memset(&c, 0, sizeof c);
   c.x = x;
-  const int64_t chunks = n / (GRAIN * 4);
+  const int64_t step = 4 * GRAIN; /* a multiple of 4·JT_W */
+  c.len = ((n + SUM_PARTS - 1) / SUM_PARTS + step - 1) / step * step;
+  const int64_t chunks = n / c.len;
   jt_parallel_for(chunks, 1, sum_range, &c);
   float s = 0;
-  for (int i = 0; i < 1024; i++) s += c.part[i];
-  for (int64_t i = chunks * GRAIN * 4; i < n; i++) s += x[i];
+  for (int64_t i = 0; i < chunks; i++) s += c.part[i];
+  for (int64_t i = chunks * c.len; i < n; i++) s += x[i];
   return s;
 }

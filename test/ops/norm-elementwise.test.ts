@@ -103,3 +103,15 @@ test('native argmax returns the plain loop\'s index: ties, NaN, infinities, odd 
   });
   assert.throws(() => addon.argmax(new Float32Array(8), 5, 10), /argmax: range \[5, 15\) outside an array of 8/);
 });
+
+test('native streamSum (the bandwidth probe) sums every value once, tail included, on every ISA', { skip: skipReason() }, () => {
+  const addon = loadAddon()!;
+  const n = 3 * 65536 + 37; // several pool chunks and a scalar tail
+  const ones = new Float32Array(n).fill(1), r = rng(13), x = rand(r, n);
+  let want = 0;
+  for (let i = 0; i < n; i++) want += x[i]!;
+  forEachIsa((_nb, isa) => {
+    assert.equal(addon.streamSum(ones), n, `${isa} streamSum of ones`); // exact: every partial is an integer below 2^24
+    assert.ok(Math.abs(addon.streamSum(x) - want) < 1e-3 * Math.sqrt(n), `${isa} streamSum of random values`);
+  });
+});

@@ -2,15 +2,16 @@
  * ktok.h — one token on Q4_K and Q6_K rows (decode), for the AVX-512 VNNI build. Included by qdot.c
  * after itile.
  *
- * The same int32 lanes and the same float operations per super-block as itile's K path, so the results
- * are bit-identical to it (the batch-invariance tests compare one token against many); what it saves
+ * The same int32 lanes and the same float values per super-block as itile's K path (one product is
+ * formed differently but exactly, see ssum_f), so the results are bit-identical to it (the
+ * batch-invariance tests compare one token against many); what it saves
  * is itile's per-tile set-up for one token: the token's int8 blocks stay in four registers across a
  * block's rows, and the Q6_K/Q4_K values come from kunpack.h.
  */
 
 /* Q4_K rows per tile: 8 shares each super-block's token loads and Σx set-up over twice the rows
- * (~5 % on a hot 1024×512 matrix, one thread, 8 alternating rounds); Q6_K, which has more registers
- * live per row, is no faster that way and keeps IRT */
+ * (~5 % on a hot 1024×512 matrix, one thread, 8 alternating rounds); Q6_K measured no faster with 8
+ * and keeps IRT */
 #define KTOK_RT 8
 
 static inline __attribute__((always_inline)) void k_tok_rows(const jt_matmul_args *a, int64_t o, int64_t t,

@@ -151,10 +151,11 @@ static inline __attribute__((always_inline)) void scan_chunk(const jt_scan_args 
   }
   const __m512i col = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32((int)N));
   const __mmask16 lanes = (__mmask16)((1u << nl) - 1);
-  for (int64_t n = 0; n < N && !square; n++) {
-    h[n] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, col, a->h + e0 * N + n, 4);
-    A[n] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, col, a->A + e0 * N + n, 4);
-  }
+  if (!square)
+    for (int64_t n = 0; n < N; n++) {
+      h[n] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, col, a->h + e0 * N + n, 4);
+      A[n] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, col, a->A + e0 * N + n, 4);
+    }
 #else
   float tmp[JT_W];
   for (int64_t n = 0; n < N; n++) {

@@ -551,7 +551,8 @@ static inline __attribute__((always_inline)) void tok_rows(const jt_matmul_args 
   q8_0_tok_rows(a, o, t, NR);
 }
 
-/* rows [o0, o1) of token t by the type's one-token kernel: IRT rows at a time, then one by one */
+/* rows [o0, o1) of token t by the type's one-token kernel: KTOK_RT rows at a time (Q4_K), then IRT,
+ * then one by one */
 static inline __attribute__((always_inline)) void tok(const jt_matmul_args *a, int64_t o0, int64_t o1, int64_t t, const int dtype) {
   int64_t o = o0;
 #if JT_VNNI

@@ -2,8 +2,7 @@
  * threadpool.c — one persistent pool of worker threads; no thread is created per op.
  *
  * jt_parallel_for publishes a job (fn, ctx, chunk count), runs chunks on the calling thread too (each
- * call of fn gets a range of whole chunks), and
- * returns once every chunk is done. A worker takes part only by *joining* the open job (a CAS on
+ * call of fn gets a range of whole chunks), and returns once every chunk is done. A worker takes part only by *joining* the open job (a CAS on
  * `ticket` = job id << 32 | joined count); the caller closes the job when its chunks run out and waits
  * just for the workers that joined, so a worker that was asleep never delays an op. Workers spin
  * briefly between jobs (decode issues hundreds of small ops per token) and then sleep on a condvar.
@@ -43,9 +42,9 @@ static struct {
 
 /* Claims are guided: a thread takes 1/(2·threads) of the chunks still open (at least one), so a job of
  * c chunks costs O(threads·log c) claims instead of c. Each claim moves the shared counter's cache
- * line between cores (~0.1 µs here); a decode matmul has up to 1024 chunks and an lm_head ~0.3 µs of
- * work per chunk. The tail stays one chunk at a time, so a thread slowed by a busy host is waited
- * for no longer than before. */
+ * line between cores (~0.1 µs here); an lm_head has ~1000 chunks of ~0.3 µs. The price: a thread
+ * descheduled right after a claim can hold up to 1/(2·threads) of the job, where it held one chunk
+ * before; the tail is still handed out a chunk at a time. */
 static void run_chunks(void) {
   int64_t c = atomic_load(&P.next);
   while (c < P.nchunks) {

@@ -88,17 +88,19 @@ function aggregate(base: Record<string, unknown>, rs: RunResult[]): Record<strin
   return out;
 }
 
-const nb = loadNativeBackend(threads);
-if (!nb) throw new Error('the native addon is not built (npm run build:native)');
+const nb = loadNativeBackend(threads) ?? usage('the native addon is not built (npm run build:native)');
 // 128 / 512 MB (past the L3), on 2 MB pages like the weights: on 4 KB pages this probe reads ~15 % slower
 const probeBuf = allocFloats((quick ? 128 : 512) * 2 ** 18).fill(1);
 
 /** Read bandwidth now (GB/s, median of 5 sweeps): taken before every peer run too, since this host's varies by 2× within minutes. */
 function readBandwidth(): number {
   const bw: number[] = [];
-  for (let i = 0; i < 5; i++) { const t = performance.now(); nb!.streamSum(probeBuf); bw.push(probeBuf.byteLength / ((performance.now() - t) / 1000) / 1e9); }
+  for (let i = 0; i < 5; i++) { const t = performance.now(); nb.streamSum(probeBuf); bw.push(probeBuf.byteLength / ((performance.now() - t) / 1000) / 1e9); }
   return median(bw);
 }
+
+/** Bytes read per token by a bench model (models.ts: 2 of 16 experts, KV rows of 2 heads × 64). */
+const benchBytes = (gguf: string) => modelBytes(gguf, 2, 16, 2 * 64);
 
 function probes(): Record<string, unknown> {
   const bw = readBandwidth();
@@ -106,8 +108,8 @@ function probes(): Record<string, unknown> {
   const w = f32Weight('w', [rows, cols], new Float32Array(rows * cols).fill(0.01));
   const xin = new Float32Array(T * cols).fill(0.5), y = new Float32Array(T * rows);
   const gf: number[] = [];
-  for (let i = 0; i < 5; i++) { const t = performance.now(); nb!.matmul(y, xin, w, T); gf.push((2 * rows * cols * T) / ((performance.now() - t) / 1000) / 1e9); }
-  return { isa: nb!.info.isa, threads, read_bandwidth_gb_s: Math.round(bw * 10) / 10, matmul_f32_gflop_s: Math.round(median(gf) * 10) / 10 };
+  for (let i = 0; i < 5; i++) { const t = performance.now(); nb.matmul(y, xin, w, T); gf.push((2 * rows * cols * T) / ((performance.now() - t) / 1000) / 1e9); }
+  return { isa: nb.info.isa, threads, read_bandwidth_gb_s: Math.round(bw * 10) / 10, matmul_f32_gflop_s: Math.round(median(gf) * 10) / 10 };
 }
 
 const results: Record<string, unknown>[] = [];
@@ -129,7 +131,7 @@ if (!process.argv.includes('--skip-peer')) {
       }
     }
     // decode's distance to the bandwidth limit, against the bandwidth measured around these runs
-    const bw = median(bws), perToken = bytesPerToken(modelBytes(gguf, 2, 16, 2 * 64), P + D / 2);
+    const bw = median(bws), perToken = bytesPerToken(benchBytes(gguf), P + D / 2);
     for (const engine of ['jamba-ts', 'llama.cpp']) {
       if (!got[engine]!.length) continue;
       const row = aggregate({ engine, model: 'bench-small', weights: type, threads }, got[engine]!);
@@ -146,7 +148,7 @@ if (!process.argv.includes('--skip-long')) {
   for (const type of longTypes) {
     const paths: Record<string, string> = {};
     for (const m of ['bench-small', 'bench-small-attn'] as BenchModel[]) paths[m] = await benchGguf(cache, m, type, quick, log);
-    const bytes = Object.fromEntries(Object.entries(paths).map(([m, p]) => [m, modelBytes(p, 2, 16, 2 * 64)]));
+    const bytes = Object.fromEntries(Object.entries(paths).map(([m, p]) => [m, benchBytes(p)]));
     for (const C of contexts) {
       const got: Record<string, RunResult[]> = { 'bench-small': [], 'bench-small-attn': [] };
       for (let r = 0; r < runs; r++) {

@@ -4,7 +4,7 @@
  */
 import type { JambaModel } from '../model/jamba.js';
 import type { SequenceMemory } from '../memory/sequence.js';
-import { loadAddon } from '../backends/native/addon.js';
+import { addonFunction } from '../backends/native/addon.js';
 
 export interface GreedyOptions {
   maxTokens: number;
@@ -24,7 +24,7 @@ export interface GreedyResult {
 
 /** Rows at least this long go to the native addon's argmax (the same index, ~10× faster than V8's loop). */
 const NATIVE_ARGMAX_MIN = 4096;
-const nativeArgmax = ((addon) => addon && typeof addon.argmax === 'function' ? addon.argmax : null)(loadAddon());
+const nativeArgmax = addonFunction('argmax');
 
 /** Index in [0, n) of the largest of a[off..off+n): ties to the lowest index, NaNs passed over (a NaN first value gives 0). */
 export function argmaxRow(a: Float32Array, off: number, n: number): number {

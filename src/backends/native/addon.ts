@@ -60,6 +60,15 @@ export function loadAddon(): NativeAddon | null {
   return cached.addon;
 }
 
+/**
+ * One of the addon's functions for code outside the backend (the greedy pick, huge-page buffers), or
+ * null when the addon is missing or older than the function; such callers keep a plain-JS path.
+ */
+export function addonFunction<K extends 'argmax' | 'allocHuge'>(name: K): NativeAddon[K] | null {
+  const addon = loadAddon();
+  return addon && typeof addon[name] === 'function' ? addon[name] : null;
+}
+
 export function nativeLoadError(): string | null {
   loadAddon();
   return cached!.error;

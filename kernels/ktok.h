@@ -24,8 +24,7 @@ static inline __attribute__((always_inline)) void k_tok_rows(const jt_matmul_arg
   const uint8_t *w[KTOK_RT];
   vwf vacc[KTOK_RT];
   for (int r = 0; r < NR; r++) { w[r] = a->w + (o + r) * a->ldw; vacc[r] = wfzero(); }
-  const int64_t ahead = PF_TILES * (NR < IRT ? NR : IRT); /* rows: the same distance for 4- and 8-row tiles */
-  for (int64_t off = 0; off < NR * a->ldw; off += 64) __builtin_prefetch(a->w + (o + ahead) * a->ldw + off);
+  const int64_t ahead = PF_TILES * (NR < IRT ? NR : IRT) * a->ldw; /* 16 rows on, for 4- and 8-row tiles alike */
   for (int64_t b = 0; b < nb; b++) {
     const v8i lo = ld32(xs + b * 16), hi = ld32(xs + b * 16 + 8);
     const v8i ssum = _mm256_permute4x64_epi64(dtype == JT_Q6_K ? _mm256_packs_epi32(lo, hi) : _mm256_hadd_epi32(lo, hi), 0xd8);
@@ -37,6 +36,7 @@ static inline __attribute__((always_inline)) void k_tok_rows(const jt_matmul_arg
     const float dx = xd[b];
     for (int r = 0; r < NR; r++) {
       const uint8_t *blk = w[r] + b * BY;
+      jt_prefetch_span(blk + ahead, BY);
       vw uw[4], sw[4];
       v8i s16 = _mm256_setzero_si256(); /* Q6_K: its 16 scales as int16 */
       uint64_t sc8 = 0, mn8 = 0;        /* Q4_K: its 8 scales and 8 mins, a byte each */

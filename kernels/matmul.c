@@ -35,11 +35,12 @@ static inline __attribute__((always_inline)) void tile(const jt_matmul_args *a, 
   for (int k = 0; k < NT; k++) x[k] = a->x + (t + k) * a->ldx;
   for (int k = 0; k < NT; k++)
     for (int r = 0; r < NR; r++) acc[k][r] = vzero();
-  if (NT == 1) /* decode: fetch the next tile's rows ahead (see quant.c) */
-    for (int64_t off = 0; off < NR * a->ldw; off += 64) __builtin_prefetch(a->w + (o + NR) * a->ldw + off);
+  const int eb = dtype == JT_F32 ? 4 : 2; /* bytes per weight */
   int64_t i = 0;
   for (; i + JT_W <= n; i += JT_W) {
     vf wv[RT];
+    if (NT == 1 && ((i * eb) & 63) == 0) /* decode: each 64 bytes read ask for the next tile's (simd.h) */
+      for (int r = 0; r < NR; r++) __builtin_prefetch(w[r] + NR * a->ldw + i * eb);
     for (int r = 0; r < NR; r++) wv[r] = vload_w(w[r], dtype, i);
     for (int k = 0; k < NT; k++) {
       vf xv = vload(x[k] + i);

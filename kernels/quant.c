@@ -97,11 +97,12 @@ static inline __attribute__((always_inline)) void qtile(const jt_matmul_args *a,
   for (int k = 0; k < NT; k++)
     for (int r = 0; r < NR; r++) acc[k][r] = vzero();
   /* one token (decode): rows are short (a few hundred bytes), too short for the hardware prefetcher
-   * to ramp up on, so ask for the next tile's rows now; a prefetch past the end never faults */
-  if (NT == 1)
-    for (int64_t off = 0; off < NR * a->ldw; off += 64) __builtin_prefetch(a->w + (o + NR) * a->ldw + off);
+   * to ramp up on, so each block read asks for the next tile's (simd.h's jt_prefetch_span) */
   for (int64_t b = 0; b < nb; b++) {
-    for (int r = 0; r < NR; r++) scales(dtype, w[r] + b * BY, &sc[r]);
+    for (int r = 0; r < NR; r++) {
+      if (NT == 1) jt_prefetch_span(w[r] + NR * a->ldw + b * BY, BY);
+      scales(dtype, w[r] + b * BY, &sc[r]);
+    }
     for (int c = 0; c < QK; c += JT_W) {
       vf wv[QRT];
       for (int r = 0; r < NR; r++) wv[r] = qvec(dtype, w[r] + b * BY, &sc[r], c);

@@ -31,14 +31,26 @@ import { bytesPerToken, modelBytes } from './bytes.js';
 import { svg, type Row } from './plot.js';
 import { flag } from './common.js';
 
-const quick = process.argv.includes('--quick');
-const jsonPath = flag('json');
-const svgPath = flag('svg') ?? (jsonPath ? jsonPath.replace(/\.json$/, '') + '.svg' : undefined);
+const HELP = `usage: npm run bench -- --json <file> [--svg <file>] [--quick] [--types f32,f16,bf16,q8_0,q4_k_m]
+                   [--long-types f32,q4_k_m] [--runs n] [--threads n] [--cache <dir>] [--skip-peer] [--skip-long]`;
+const VALUE_FLAGS = ['json', 'svg', 'types', 'long-types', 'runs', 'threads', 'cache'], SWITCHES = ['quick', 'skip-peer', 'skip-long'];
 /** A bad flag ends the run with one line naming it (no stack trace). */
 function usage(msg: string): never {
   process.stderr.write(`bench: ${msg}\n`);
   process.exit(2);
 }
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i]!;
+  if (a === '--help' || a === '-h') { process.stdout.write(HELP + '\n'); process.exit(0); }
+  if (!a.startsWith('--')) usage(`unexpected argument '${a}' (--help lists the flags)`);
+  if (VALUE_FLAGS.includes(a.slice(2))) {
+    if (i + 1 >= process.argv.length || process.argv[i + 1]!.startsWith('--')) usage(`${a} needs a value`);
+    i++;
+  } else if (!SWITCHES.includes(a.slice(2))) usage(`unknown flag '${a}' (--help lists the flags)`);
+}
+const quick = process.argv.includes('--quick');
+const jsonPath = flag('json');
+const svgPath = flag('svg') ?? (jsonPath ? jsonPath.replace(/\.json$/, '') + '.svg' : undefined);
 function count(name: string, dflt: number): number {
   const v = flag(name) ?? String(dflt), n = Number(v);
   if (!Number.isInteger(n) || n < 1) usage(`--${name} must be a positive integer, got '${v}'`);

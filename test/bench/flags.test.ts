@@ -1,0 +1,38 @@
+/** `npm run bench` flags: --help answers, and a bad flag ends the run with one line naming it before anything is measured. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../bench/main.js', import.meta.url));
+function bench(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('bench --help prints the flags and exits 0 without measuring', () => {
+  for (const h of ['--help', '-h']) {
+    const r = bench([h]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^usage: npm run bench -- --json <file>.*--skip-long\]\n$/s);
+    assert.doesNotMatch(r.stderr, /machine/);
+  }
+});
+
+test('bench rejects an unknown flag, a stray argument, a missing value and bad numbers, naming them', () => {
+  const cases: [string[], RegExp][] = [
+    [['--bogus'], /^bench: unknown flag '--bogus' \(--help lists the flags\)\n$/],
+    [['json.json'], /^bench: unexpected argument 'json.json'/],
+    [['--json'], /^bench: --json needs a value\n$/],
+    [['--runs', '--quick'], /^bench: --runs needs a value\n$/],
+    [['--runs', '0'], /^bench: --runs must be a positive integer, got '0'\n$/],
+    [['--threads', '1.5'], /^bench: --threads must be a positive integer, got '1.5'\n$/],
+    [['--types', 'q9'], /^bench: --types: unknown weight type 'q9' \(one of /],
+  ];
+  for (const [args, want] of cases) {
+    const r = bench(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, want, args.join(' '));
+    assert.equal(r.stdout, '', args.join(' '));
+  }
+});

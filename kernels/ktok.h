@@ -24,7 +24,7 @@ static inline __attribute__((always_inline)) void k_tok_rows(const jt_matmul_arg
   const uint8_t *w[KTOK_RT];
   vwf vacc[KTOK_RT];
   for (int r = 0; r < NR; r++) { w[r] = a->w + (o + r) * a->ldw; vacc[r] = wfzero(); }
-  const int64_t ahead = PF_TILES * (NR < IRT ? NR : IRT) * a->ldw; /* 16 rows on, for 4- and 8-row tiles alike */
+  const int64_t ahead = PF_TILES * (NR < IRT ? NR : IRT) * a->ldw; /* bytes: 16 rows on for 4- and 8-row tiles alike (4 for lone rows) */
   for (int64_t b = 0; b < nb; b++) {
     const v8i lo = ld32(xs + b * 16), hi = ld32(xs + b * 16 + 8);
     const v8i ssum = _mm256_permute4x64_epi64(dtype == JT_Q6_K ? _mm256_packs_epi32(lo, hi) : _mm256_hadd_epi32(lo, hi), 0xd8);

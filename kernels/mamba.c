@@ -140,7 +140,37 @@ static inline __attribute__((always_inline)) void transpose16(vf r[16]) {
 }
 #endif
 
+#if JT_ISA == JT_ISA_AVX512
+/* One token through 16 full channels of 16 states, channel by channel: a channel's state and A rows
+ * are one vector each in the [E, N] layout, so only y's sum needs the states transposed (once, where
+ * scan_chunk transposes h and A in and h out). Every value is computed by the same operations as in
+ * scan_chunk (lane n here is lane l there), y summed over n in the same order: the same bits. */
+static inline __attribute__((always_inline)) void scan_step16(const jt_scan_args *a, int64_t e0) {
+  const int64_t N = JT_W;
+  const float *B = a->B + a->bOffset, *C = a->C + a->cOffset, *zp = a->z + a->zOffset + e0;
+  const vf delta = vsoftplus(vload(a->dt + e0)), x = vload(a->u + e0), dx = vmul(delta, x);
+  float dl[JT_W], dxl[JT_W];
+  vstore(dl, delta);
+  vstore(dxl, dx);
+  const vf Bv = vload(B);
+  vf h[JT_W];
+  for (int l = 0; l < JT_W; l++) { /* row l = channel e0 + l, lane n = state n */
+    float *hr = a->h + (e0 + l) * N;
+    h[l] = vfma(vexp(vmul(vset1(dl[l]), vload(a->A + (e0 + l) * N))), vload(hr), vmul(vset1(dxl[l]), Bv));
+    vstore(hr, h[l]);
+  }
+  transpose16(h); /* h[n]: state n of the 16 channels */
+  vf y = vzero();
+  for (int64_t n = 0; n < N; n++) y = vfma(h[n], vset1(C[n]), y);
+  y = vfma(vload(a->D + e0), x, y);
+  vstore(a->out + e0, vmul(y, vact(vload(zp), a->act)));
+}
+#endif
+
 static inline __attribute__((always_inline)) void scan_chunk(const jt_scan_args *a, int64_t e0, int64_t nl, const int64_t N) {
+#if JT_ISA == JT_ISA_AVX512
+  if (a->T == 1 && N == JT_W && nl == JT_W) { scan_step16(a, e0); return; }
+#endif
   vf h[JT_MAX_STATE], A[JT_MAX_STATE]; /* state n of channels e0.., lane l = channel e0 + l (0 past nl) */
 #if JT_ISA == JT_ISA_AVX512 /* the [E, N] layout's columns: 16 full rows by transposes, else by gather */
   const int square = N == JT_W && nl == JT_W;

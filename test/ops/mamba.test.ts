@@ -1,8 +1,8 @@
 /**
  * Native Mamba conv1d and selective scan against the reference: odd d_inner, several kernel widths
  * and state sizes, strided u / B / C / z rows, carried state, dt across softplus's pass-through at 20,
- * every activation and instruction set; plus chunking invariance (a sequence processed in two calls
- * with the carried state equals one call bit for bit).
+ * every activation and instruction set; plus chunking invariance (a sequence processed in two calls,
+ * or token by token as decode does, with the carried state equals one call bit for bit).
  */
 import { test } from 'node:test';
 import type { Act, ConvArgs, ScanArgs } from '../../src/backends/backend.js';
@@ -51,7 +51,7 @@ test('native conv1d matches the reference and updates the state', { skip: skipRe
 test('native scan matches the reference and updates the state', { skip: skipReason() }, () => {
   const r = rng(31);
   forEachIsa((nb, isa) => {
-    for (const [T, E, N] of [[1, 7, 16], [3, 37, 16], [17, 20, 3], [33, 33, 1], [5, 16, 24]] as [number, number, number][])
+    for (const [T, E, N] of [[1, 7, 16], [1, 37, 16], [3, 37, 16], [17, 20, 3], [33, 33, 1], [5, 16, 24]] as [number, number, number][])
       for (const act of ['silu', 'gelu', 'relu'] as Act[]) {
         const a = scanArgs(r, T, E, N, act);
         const w = { ...a, h: Float32Array.from(a.h), out: new Float32Array(a.out.length) };
@@ -77,6 +77,7 @@ test('native conv1d and scan: two chunks with carried state equal one call bit f
     assertBitEqual(c2.state, c.state, `${isa} conv state`);
 
     const s = scanArgs(r, T, E, N, 'silu');
+    const h0 = Float32Array.from(s.h);
     const s2 = { ...s, h: Float32Array.from(s.h), out: new Float32Array(s.out.length) };
     nb.scan(s);
     nb.scan({ ...s2, T: split, out: s2.out.subarray(0, split * E) });
@@ -87,5 +88,16 @@ test('native conv1d and scan: two chunks with carried state equal one call bit f
     });
     assertBitEqual(s2.out, s.out, `${isa} scan chunks`);
     assertBitEqual(s2.h, s.h, `${isa} scan state`);
+
+    // token by token (decode's one-token path, 16-channel chunks and the tail) equals the one call too
+    const s3 = { ...s2, h: Float32Array.from(h0), out: new Float32Array(s2.out.length) };
+    for (let t = 0; t < T; t++) {
+      nb.scan({
+        ...s3, T: 1, u: s3.u.subarray(t * E), dt: s3.dt.subarray(t * E), B: s3.B.subarray(t * s3.bcStride),
+        C: s3.C.subarray(t * s3.bcStride), z: s3.z.subarray(t * s3.zStride), out: s3.out.subarray(t * E, (t + 1) * E),
+      });
+    }
+    assertBitEqual(s3.out, s.out, `${isa} scan token by token`);
+    assertBitEqual(s3.h, s.h, `${isa} scan token-by-token state`);
   });
 });

@@ -145,6 +145,7 @@ static inline __attribute__((always_inline)) void transpose16(vf r[16]) {
  * are one vector each in the [E, N] layout, so only y's sum needs the states transposed (once, where
  * scan_chunk transposes h and A in and h out). Every value is computed by the same operations as in
  * scan_chunk (lane n here is lane l there), y summed over n in the same order: the same bits. */
+#define SCAN_PF 64 /* channels of look-ahead: cold 1024-channel step 22–27 → 18–21 µs on 2 threads; 32 and 128 less */
 static inline __attribute__((always_inline)) void scan_step16(const jt_scan_args *a, int64_t e0) {
   const int64_t N = JT_W;
   const float *B = a->B + a->bOffset, *C = a->C + a->cOffset, *zp = a->z + a->zOffset + e0;
@@ -156,6 +157,8 @@ static inline __attribute__((always_inline)) void scan_step16(const jt_scan_args
   vf h[JT_W];
   for (int l = 0; l < JT_W; l++) { /* row l = channel e0 + l, lane n = state n */
     float *hr = a->h + (e0 + l) * N;
+    __builtin_prefetch(hr + SCAN_PF * N, 1); /* decode's state and A come cold (the weights pass in between) */
+    __builtin_prefetch(a->A + (e0 + l + SCAN_PF) * N);
     h[l] = vfma(vexp(vmul(vset1(dl[l]), vload(a->A + (e0 + l) * N))), vload(hr), vmul(vset1(dxl[l]), Bv));
     vstore(hr, h[l]);
   }

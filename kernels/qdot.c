@@ -538,6 +538,52 @@ static inline __attribute__((always_inline)) void q8_0_tok_rows(const jt_matmul_
 #include "ktok.h"
 #endif
 
+#if JT_VNNI
+/*
+ * One token on 16 rows of a single 32-value block each (cols = 32: Mamba's dt_proj, 1024 such rows a
+ * layer, where itile's per-row set-up and horizontal sum cost more than the 22–34 bytes it reads).
+ * Lane r = row o + r: vector l holds every row's dot over values 4l..4l+3, which is itile's int32
+ * lane l for a lone block; each is scaled by the same float product (fma onto +0) and the eight are
+ * summed in whsum_f's tree ((0+4) + (2+6)) + ((1+5) + (3+7)); itile's upper lanes are +0 and add
+ * nothing. So the results are itile's bit for bit.
+ */
+static inline __attribute__((always_inline)) void one_block_rows16(const jt_matmul_args *a, int64_t o, int64_t t, const int dtype) {
+  const uint8_t *w0 = a->w + o * a->ldw;
+  const int8_t *xq = a->xq + t * a->ldxq;
+  const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32((int)a->ldw));
+  const __m512 sc = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_i32gather_epi32(idx, w0, 1))), _mm512_set1_ps(a->xd[t]));
+  int32_t xw[8], sx[8]; /* the token's 4-value groups and their sums */
+  memcpy(xw, xq, 32);
+  for (int l = 0; l < 8; l++) sx[l] = xq[4 * l] + xq[4 * l + 1] + xq[4 * l + 2] + xq[4 * l + 3];
+  __m512i I[8];
+  if (dtype == JT_Q8_0) { /* (w + 128) as unsigned bytes, less 128·Σx: exact */
+    for (int l = 0; l < 8; l++) {
+      const __m512i g = _mm512_i32gather_epi32(idx, w0 + 2 + 4 * l, 1);
+      I[l] = _mm512_dpbusd_epi32(_mm512_set1_epi32(-128 * sx[l]), _mm512_xor_si512(g, _mm512_set1_epi8((char)0x80)), _mm512_set1_epi32(xw[l]));
+    }
+  } else { /* Q5_0: w + 16 = nibble | fifth bit << 4 (value i's fifth bit is qh bit i), less 16·Σx */
+    const __m512i qh = _mm512_i32gather_epi32(idx, w0 + 2, 1), n4 = _mm512_set1_epi8(0x0f);
+    for (int l = 0; l < 4; l++) {
+      const __m512i q = _mm512_i32gather_epi32(idx, w0 + 6 + 4 * l, 1);
+      const __m512i nib[2] = { _mm512_and_si512(q, n4), _mm512_and_si512(_mm512_srli_epi32(q, 4), n4) };
+      for (int h = 0; h < 2; h++) {
+        const int lane = l + 4 * h; /* values 4·lane.. : low nibbles of bytes 4l.., then their high nibbles */
+        const __m512i b4 = _mm512_and_si512(_mm512_srli_epi32(qh, 4 * lane), _mm512_set1_epi32(0xf));
+        const __m512i b5 = _mm512_slli_epi32(_mm512_and_si512(_mm512_mullo_epi32(b4, _mm512_set1_epi32(0x00204081)), _mm512_set1_epi32(0x01010101)), 4);
+        I[lane] = _mm512_dpbusd_epi32(_mm512_set1_epi32(-16 * sx[lane]), _mm512_or_si512(nib[h], b5), _mm512_set1_epi32(xw[lane]));
+      }
+    }
+  }
+  __m512 v[8];
+  for (int l = 0; l < 8; l++) v[l] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(I[l]), sc, _mm512_setzero_ps());
+  const __m512 sum = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(v[0], v[4]), _mm512_add_ps(v[2], v[6])),
+                                   _mm512_add_ps(_mm512_add_ps(v[1], v[5]), _mm512_add_ps(v[3], v[7])));
+  __m512 y = _mm512_add_ps(_mm512_setzero_ps(), sum);
+  if (a->bias) y = _mm512_add_ps(y, _mm512_loadu_ps(a->bias + o));
+  _mm512_storeu_ps(a->y + t * a->ldy + o, y);
+}
+#endif
+
 #if JT_ISA == JT_ISA_AVX512
 /* whether this build has a one-token kernel for the type (Q8_0's gathers its scales 16 blocks at a time) */
 static inline int has_tok(const int dtype, int64_t cols) {
@@ -571,6 +617,12 @@ static inline __attribute__((always_inline)) void iblock(const jt_matmul_args *a
                                                           int64_t t0, int64_t t1, const int dtype) {
 #if JT_ISA == JT_ISA_AVX512
   if (t1 - t0 == 1 && has_tok(dtype, a->cols)) { tok(a, o0, o1, t0, dtype); return; }
+#endif
+#if JT_VNNI
+  if (t1 - t0 == 1 && a->cols == 32 && (dtype == JT_Q8_0 || dtype == JT_Q5_0)) {
+    for (; o0 + 16 <= o1; o0 += 16) one_block_rows16(a, o0, t0, dtype);
+    if (o0 == o1) return; /* the rest through itile */
+  }
 #endif
   JT_BLOCK_LOOP(itile, IRT, ITT, a, o0, o1, t0, t1, dtype);
 }

@@ -110,17 +110,19 @@ test(`${scheme} scheme: native quantised matmul is batch-invariant`, { skip: ski
   forEachIsa((nb, isa) => {
     // odd block counts and rows past 16 blocks exercise the one-token (decode) kernels' chunk edges;
     // 150 rows give the pool row blocks of 16, where Q4_K's decode kernel takes 8-row tiles (13 rows
-    // split into blocks of 4 never reach them)
+    // split into blocks of 4 never reach them); rows of one block (dt_proj's shape) go 16 rows at a
+    // time in decode, with a bias and a tail of rows through the tile path
     for (const dtype of ['q8_0', 'q4_1', 'q5_0', 'q4_k', 'q5_k', 'q6_k'] as DType[])
-    for (const cols of K.includes(dtype) ? [512, 768] : [288, 544, 1056])
-    for (const rows of cols === 512 ? [13, 150] : [13]) {
+    for (const cols of K.includes(dtype) ? [512, 768] : [32, 288, 544, 1056])
+    for (const rows of cols === 512 ? [13, 150] : cols === 32 ? [13, 37, 1024] : [13]) {
       const T = 9;
       const w = qWeight(r, dtype, rows, cols), x = rand(r, T * cols);
+      const bias = cols === 32 ? rand(r, rows) : null;
       const full = new Float32Array(T * rows);
-      nb.matmul(full, x, w, T);
+      nb.matmul(full, x, w, T, bias);
       for (let t = 0; t < T; t++) {
         const one = new Float32Array(rows);
-        nb.matmul(one, x.subarray(t * cols, (t + 1) * cols), w, 1);
+        nb.matmul(one, x.subarray(t * cols, (t + 1) * cols), w, 1, bias);
         assertBitEqual(one, full.subarray(t * rows, (t + 1) * rows), `${scheme} ${isa} ${dtype} [${rows}x${cols}] row ${t}`);
       }
     }

@@ -9,11 +9,6 @@
  * block's rows, and the Q6_K/Q4_K values come from kunpack.h.
  */
 
-/* Q4_K rows per tile: 8 shares each super-block's token loads and Σx set-up over twice the rows
- * (~5 % on a hot 1024×512 matrix, one thread, 8 alternating rounds); Q6_K measured no faster with 8
- * and keeps IRT */
-#define KTOK_RT 8
-
 static inline __attribute__((always_inline)) void k_tok_rows(const jt_matmul_args *a, int64_t o, int64_t t,
                                                               const int NR, const int dtype) {
   const int64_t nb = a->cols / 256, ns = a->cols / 16;
@@ -21,10 +16,10 @@ static inline __attribute__((always_inline)) void k_tok_rows(const jt_matmul_arg
   const int8_t *xq = a->xq + t * a->ldxq;
   const float *xd = a->xd + t * nb;
   const int32_t *xs = a->xs + t * ns;
-  const uint8_t *w[KTOK_RT];
-  vwf vacc[KTOK_RT];
+  const uint8_t *w[IRT];
+  vwf vacc[IRT];
   for (int r = 0; r < NR; r++) { w[r] = a->w + (o + r) * a->ldw; vacc[r] = wfzero(); }
-  const int64_t ahead = PF_TILES * (NR < IRT ? NR : IRT) * a->ldw; /* bytes: 16 rows on for 4- and 8-row tiles alike (4 for lone rows) */
+  const int64_t ahead = PF_TILES * NR * a->ldw; /* bytes: 16 rows on (4 for lone rows) */
   for (int64_t b = 0; b < nb; b++) {
     const v8i lo = ld32(xs + b * 16), hi = ld32(xs + b * 16 + 8);
     const v8i ssum = _mm256_permute4x64_epi64(dtype == JT_Q6_K ? _mm256_packs_epi32(lo, hi) : _mm256_hadd_epi32(lo, hi), 0xd8);

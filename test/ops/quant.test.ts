@@ -109,9 +109,9 @@ test(`${scheme} scheme: native quantised matmul is batch-invariant`, { skip: ski
   const r = rng(41);
   forEachIsa((nb, isa) => {
     // odd block counts and rows past 16 blocks exercise the one-token (decode) kernels' chunk edges;
-    // 150 rows give the pool row blocks of 16, where Q4_K's decode kernel takes 8-row tiles (13 rows
-    // split into blocks of 4 never reach them); rows of one block (dt_proj's shape) go 16 rows at a
-    // time in decode, with a bias and a tail of rows through the tile path
+    // 150 rows give the pool row blocks of 16 and more, with tails of tiles and single rows; rows of
+    // one block (dt_proj's shape) go 16 rows at a time in decode, with a bias and a tail of rows
+    // through the tile path
     for (const dtype of ['q8_0', 'q4_1', 'q5_0', 'q4_k', 'q5_k', 'q6_k'] as DType[])
     for (const cols of K.includes(dtype) ? [512, 768] : [32, 288, 544, 1056])
     for (const rows of cols === 512 ? [13, 150] : cols === 32 ? [13, 37, 1024] : [13]) {

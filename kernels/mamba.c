@@ -141,11 +141,11 @@ static inline __attribute__((always_inline)) void transpose16(vf r[16]) {
 #endif
 
 #if JT_ISA == JT_ISA_AVX512
+#define SCAN_PF 64 /* scan_step16's look-ahead in channels: cold 1024-channel step 22–27 → 18–21 µs on 2 threads; 32 and 128 less */
 /* One token through 16 full channels of 16 states, channel by channel: a channel's state and A rows
  * are one vector each in the [E, N] layout, so only y's sum needs the states transposed (once, where
  * scan_chunk transposes h and A in and h out). Every value is computed by the same operations as in
  * scan_chunk (lane n here is lane l there), y summed over n in the same order: the same bits. */
-#define SCAN_PF 64 /* channels of look-ahead: cold 1024-channel step 22–27 → 18–21 µs on 2 threads; 32 and 128 less */
 static inline __attribute__((always_inline)) void scan_step16(const jt_scan_args *a, int64_t e0) {
   const int64_t N = JT_W;
   const float *B = a->B + a->bOffset, *C = a->C + a->cOffset, *zp = a->z + a->zOffset + e0;

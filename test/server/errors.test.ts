@@ -119,9 +119,10 @@ test('a bounded fuzz of random bodies never gets a 5xx', async () => {
 test('full queue → 503 with Retry-After; a client that disconnects cancels its request', async () => {
   const rig = await startRig({ maxActive: 1, maxQueue: 0 });
   try {
-    // A long request occupies the only slot; streaming so we know when it runs.
+    // A long request occupies the only slot; streaming so we know when it runs. EOS is banned: a story
+    // that ended within a few tokens would free the slot before the second request arrives.
     const ac = new AbortController();
-    const res = await fetch(rig.base + '/v1/completions', { method: 'POST', signal: ac.signal, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ model: MODEL_ID, prompt: 'Once', max_tokens: 900, stream: true }) });
+    const res = await fetch(rig.base + '/v1/completions', { method: 'POST', signal: ac.signal, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ model: MODEL_ID, prompt: 'Once', max_tokens: 900, stream: true, logit_bias: { 2: -100 } }) });
     const reader = res.body!.getReader();
     await reader.read();
     const busy = await post(rig.base, '/v1/completions', { model: MODEL_ID, prompt: 'Twice', max_tokens: 2 });

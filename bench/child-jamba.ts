@@ -12,7 +12,8 @@
 import { createBackend } from '../src/backends/index.js';
 import { loadModel } from '../src/model/load.js';
 import { KVCache } from '../src/memory/kv-cache.js';
-import { argmax, fillContext, flag, peakRssMb, promptIds } from './common.js';
+import { argmax } from '../src/generate/sampling.js'; // the engine's greedy pick, so the same loop is timed
+import { fillContext, flag, peakRssMb, promptIds } from './common.js';
 
 const model = await loadModel(flag('model')!, createBackend('native', Number(flag('threads') ?? 2)));
 const P = Number(flag('prefill') ?? 512), D = Number(flag('decode') ?? 128), C = Number(flag('context') ?? 0);

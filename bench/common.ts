@@ -1,9 +1,8 @@
 /**
- * Small helpers shared by the benchmark's processes: flags, the deterministic prompt, greedy argmax, a
+ * Small helpers shared by the benchmark's processes: flags, the deterministic prompt, a
  * synthetic long context, peak memory.
  */
 import { readFileSync } from 'node:fs';
-import { argmaxRow } from '../src/generate/greedy.js';
 import { KVCache } from '../src/memory/kv-cache.js';
 import type { SequenceMemory } from '../src/memory/sequence.js';
 
@@ -22,11 +21,6 @@ export function promptIds(n: number, vocab: number, seed = 0): number[] {
     out.push(10 + (s % (vocab - 10)));
   }
   return out;
-}
-
-/** The engine's greedy pick (what generation runs), so the benchmark times the same loop. */
-export function argmax(a: Float32Array): number {
-  return argmaxRow(a, 0, a.length);
 }
 
 /**

@@ -12,7 +12,8 @@ import { createBackend } from '../src/backends/index.js';
 import type { Weight } from '../src/tensor/weight.js';
 import { loadModel } from '../src/model/load.js';
 import { JambaUserError } from '../src/errors.js';
-import { argmax, fillContext, flag } from './common.js';
+import { argmax } from '../src/generate/sampling.js';
+import { fillContext, flag } from './common.js';
 
 const OPS = ['matmul', 'matmulMany', 'rmsNorm', 'attention', 'conv1d', 'scan', 'gatedAct', 'add', 'embed'] as const;
 

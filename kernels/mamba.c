@@ -138,9 +138,7 @@ static inline __attribute__((always_inline)) void transpose16(vf r[16]) {
     r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
   }
 }
-#endif
 
-#if JT_ISA == JT_ISA_AVX512
 #define SCAN_PF 64 /* scan_step16's look-ahead in channels: cold 1024-channel step 22–27 → 18–21 µs on 2 threads; 32 and 128 less */
 /* One token through 16 full channels of 16 states, channel by channel: a channel's state and A rows
  * are one vector each in the [E, N] layout, so only y's sum needs the states transposed (once, where

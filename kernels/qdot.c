@@ -214,7 +214,7 @@ static inline __attribute__((always_inline)) void itile(const jt_matmul_args *a,
   }
   /* decode: short rows come cold from DRAM; each block read asks for the same block PF_TILES tiles on
    * (jt_matmul's task prefetches a block's first tiles) */
-  const int64_t ahead = NT == 1 ? PF_TILES * NR * a->ldw : 0;
+  const int64_t ahead = PF_TILES * NR * a->ldw;
 #if JT_ISA >= JT_ISA_AVX2
   if (QA == 32) {
     vwf vacc[ITT][IRT];

@@ -3,11 +3,12 @@
  * JSON line. Prefill: one forward over `--prefill` prompt tokens up to the first greedy token. Decode:
  * `--decode` single-token greedy steps after it. With `--context C` the sequence's memory is first
  * filled synthetically to C positions (common.ts fillContext) instead of running a C-token prefill.
- * Without a prefill, one untimed decode step comes first: the first forward pays one-off costs (JIT,
- * workspace buffers, first touch of pages) that a prefill would otherwise absorb, and over the long
- * run's 32 steps they made the fastest models look up to ~20 % slower than they decode.
+ * Without a prefill, `--warmup` untimed decode steps (default 1) come first: the first forwards pay
+ * one-off costs (workspace buffers, first touch of pages, and V8 optimising the decode path's JS, which
+ * takes 8-16 tokens) that a prefill would otherwise absorb; over a short timed run they made the hybrid
+ * look up to 1.5x slower than it decodes.
  *
- * Usage: node dist/bench/child-jamba.js --model <gguf> --threads <n> --prefill <P> --decode <D> [--context <C>] [--seed <s>]
+ * Usage: node dist/bench/child-jamba.js --model <gguf> --threads <n> --prefill <P> --decode <D> [--warmup <W>] [--context <C>] [--seed <s>]
  */
 import { createBackend } from '../src/backends/index.js';
 import { loadModel } from '../src/model/load.js';
@@ -17,12 +18,13 @@ import { fillContext, flag, peakRssMb, promptIds } from './common.js';
 
 const model = await loadModel(flag('model')!, createBackend('native', Number(flag('threads') ?? 2)));
 const P = Number(flag('prefill') ?? 512), D = Number(flag('decode') ?? 128), C = Number(flag('context') ?? 0);
+const W = Number(flag('warmup') ?? 1); // untimed decode steps when there is no prefill
 const V = model.dims.V;
 const seq = model.newSequence();
 const logits = new Float32Array(V);
 const one = [0];
 
-if (C > 0) fillContext(seq, C, D + 2);
+if (C > 0) fillContext(seq, C, D + W + 1);
 
 let tok: number;
 let prefillS = 0;
@@ -33,9 +35,12 @@ if (P > 0) {
   tok = argmax(logits);
   prefillS = (performance.now() - t0) / 1000;
 } else {
-  one[0] = promptIds(1, V)[0]!;
-  model.forward([{ memory: seq, tokens: one }], { logits: 'last', out: logits }); // warm-up step, untimed
-  tok = argmax(logits);
+  tok = promptIds(1, V)[0]!;
+  for (let i = 0; i < W; i++) { // warm-up steps, untimed
+    one[0] = tok;
+    model.forward([{ memory: seq, tokens: one }], { logits: 'last', out: logits });
+    tok = argmax(logits);
+  }
 }
 const t1 = performance.now();
 for (let i = 0; i < D; i++) {

@@ -9,13 +9,14 @@
  *     token ÷ that bandwidth.
  *  b. Long context: bench-small vs bench-small-attn on jamba-ts, decode tokens/s and memory after
  *     contexts of 1K, 4K, 16K and 32K tokens (filled synthetically, see child-jamba.ts), f32 and the
- *     smallest type; rows carry context_tokens and kv_mb, and the ratio predicted from bytes per token.
+ *     smallest type, 64 timed tokens after 32 untimed ones, each row the median of --long-runs (5);
+ *     rows carry context_tokens and kv_mb, and the ratio predicted from bytes per token.
  *  c. --quick: a 4-layer model, short prompt, one run, under a minute once the models are cached.
  * Also measured: memory read bandwidth (streamSum) and the native matmul peak, the two physical limits
  * docs/PERFORMANCE.md compares against. Writes the JSON, a table on stdout and an SVG plot.
  *
  * Flags: --json <file> [--svg <file>] [--quick] [--types f32,f16,bf16,q8_0,q4_k_m] [--long-types f32,q4_k_m]
- *        [--runs n] [--threads n] [--cache <dir>] [--skip-peer] [--skip-long]
+ *        [--runs n] [--long-runs n] [--threads n] [--cache <dir>] [--skip-peer] [--skip-long]
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -32,8 +33,8 @@ import { svg, type Row } from './plot.js';
 import { flag } from './common.js';
 
 const HELP = `usage: npm run bench -- --json <file> [--svg <file>] [--quick] [--types f32,f16,bf16,q8_0,q4_k_m]
-                   [--long-types f32,q4_k_m] [--runs n] [--threads n] [--cache <dir>] [--skip-peer] [--skip-long]`;
-const VALUE_FLAGS = ['json', 'svg', 'types', 'long-types', 'runs', 'threads', 'cache'], SWITCHES = ['quick', 'skip-peer', 'skip-long'];
+                   [--long-types f32,q4_k_m] [--runs n] [--long-runs n] [--threads n] [--cache <dir>] [--skip-peer] [--skip-long]`;
+const VALUE_FLAGS = ['json', 'svg', 'types', 'long-types', 'runs', 'long-runs', 'threads', 'cache'], SWITCHES = ['quick', 'skip-peer', 'skip-long'];
 /** A bad flag ends the run with one line naming it (no stack trace). */
 function usage(msg: string): never {
   process.stderr.write(`bench: ${msg}\n`);
@@ -63,12 +64,18 @@ function typeList(name: string, dflt: string): ConvertType[] {
 }
 const threads = count('threads', 2);
 const runs = count('runs', quick ? 1 : 3);
+/* long-context rows: more runs than the peer rows by default; they are cheaper (no prefill, no peer)
+ * and each ratio rests on two medians, so the host's swings (up to 1.5x between runs) weigh twice */
+const longRuns = count('long-runs', quick ? 1 : 5);
 const types = typeList('types', quick ? 'f32,q8_0' : 'f32,f16,bf16,q8_0,q4_k_m');
 const longTypes = typeList('long-types', quick ? 'q8_0' : 'f32,q4_k_m');
 const cache = flag('cache') ?? join(tmpdir(), 'jamba-ts-bench');
 const P = quick ? 64 : 512, D = quick ? 16 : 128;
 const contexts = quick ? [256, 1024] : [1024, 4096, 16384, 32768];
-const longDecode = quick ? 8 : 32;
+const longDecode = quick ? 8 : 64;
+/* untimed decode steps before a long-context run's timed ones: V8 optimises the decode path's JS over
+ * the first 8-16 tokens, and until then a token of the hybrid (more JS per layer) took up to 1.5x as long */
+const longWarmup = quick ? 2 : 32;
 const vocab = quick ? 8192 : 65536;
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
@@ -163,9 +170,9 @@ if (!process.argv.includes('--skip-long')) {
     const bytes = Object.fromEntries(Object.entries(paths).map(([m, p]) => [m, benchBytes(p)]));
     for (const C of contexts) {
       const got: Record<string, RunResult[]> = { 'bench-small': [], 'bench-small-attn': [] };
-      for (let r = 0; r < runs; r++) {
+      for (let r = 0; r < longRuns; r++) {
         for (const m of (r % 2 ? ['bench-small-attn', 'bench-small'] : ['bench-small', 'bench-small-attn']) as BenchModel[]) {
-          const res = child('child-jamba.js', ['--model', paths[m]!, '--threads', String(threads), '--prefill', '0', '--decode', String(longDecode), '--context', String(C)]);
+          const res = child('child-jamba.js', ['--model', paths[m]!, '--threads', String(threads), '--prefill', '0', '--decode', String(longDecode), '--warmup', String(longWarmup), '--context', String(C)]);
           log(`${type} ${m} context ${C} run ${r + 1}: ${res ? `decode ${res.decode_tokens_per_s.toFixed(1)} tok/s, kv ${Number(res.kv_mb).toFixed(0)} MB, peak ${res.peak_rss_mb.toFixed(0)} MB` : 'failed'}`);
           if (res) got[m]!.push(res);
         }
@@ -206,6 +213,6 @@ for (const type of types) {
 }
 for (const p of predictions) console.log(`long context ${p.weights} @${p.context_tokens}: hybrid / all-attention decode = ${p.measured_ratio}x measured, ${p.predicted_ratio}x predicted from bytes per token, KV ${p.kv_ratio}x smaller`);
 machine.load_average_at_end = loadavg();
-const out = { machine, settings: { quick, threads, runs, prefill_tokens: P, decode_tokens: D, contexts, long_decode_tokens: longDecode }, results, long_context_ratios: predictions };
+const out = { machine, settings: { quick, threads, runs, long_runs: longRuns, prefill_tokens: P, decode_tokens: D, contexts, long_decode_tokens: longDecode, long_warmup_tokens: longWarmup }, results, long_context_ratios: predictions };
 if (jsonPath) { writeFileSync(jsonPath, JSON.stringify(out, null, 2) + '\n'); log(`wrote ${jsonPath}`); }
 if (svgPath) { writeFileSync(svgPath, svg(results as unknown as Row[])); log(`wrote ${svgPath}`); }

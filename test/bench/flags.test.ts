@@ -26,6 +26,7 @@ test('bench rejects an unknown flag, a stray argument, a missing value and bad n
     [['--json'], /^bench: --json needs a value\n$/],
     [['--runs', '--quick'], /^bench: --runs needs a value\n$/],
     [['--runs', '0'], /^bench: --runs must be a positive integer, got '0'\n$/],
+    [['--long-runs', '-2'], /^bench: --long-runs must be a positive integer, got '-2'\n$/],
     [['--threads', '1.5'], /^bench: --threads must be a positive integer, got '1.5'\n$/],
     [['--types', 'q9'], /^bench: --types: unknown weight type 'q9' \(one of /],
   ];

@@ -112,4 +112,10 @@ export interface Backend {
   scan(a: ScanArgs): void;
   /** Releases threads and native resources (optional). */
   dispose?(): void;
+  /**
+   * A twin of this backend whose ops do nothing (optional): the model's JavaScript runs on it without
+   * computing, so V8 optimises the decode path before the first real token (model/warmup.ts). Only a
+   * backend whose speed depends on that (the native one) has it.
+   */
+  dryTwin?(): Backend;
 }

@@ -25,6 +25,20 @@ const ACT_CODE: Record<Act, number> = { silu: 0, gelu: 1, relu: 2 };
 /** Most matmuls in one addon.matmulMany call (kernels/binding.c's MANY). */
 const MANY_MAX = 16;
 
+/** The addon of a dry twin: every op returns at once (see Backend.dryTwin). */
+function noopAddon(info: NativeInfo): NativeAddon {
+  const none = (): void => {};
+  return {
+    matmul: none, matmulMany: none, rmsNorm: none, embed: none, gatedAct: none, add: none, attention: none, conv1d: none, scan: none,
+    configure: () => info, info: () => info, streamSum: () => 0, argmax: () => 0, allocHuge: () => null,
+  };
+}
+
+/** The fallback of a dry twin: weight types without a kernel compute nothing either. */
+const NOOP_REF = {
+  matmul(): void {}, embed(): void {},
+} as unknown as RefBackend;
+
 export interface NativeOptions {
   /** Worker threads including the caller (default: all cores). */
   threads?: number;
@@ -32,6 +46,8 @@ export interface NativeOptions {
   isa?: string;
   /** Quantised weights: 'int8' activations as llama.cpp (default, or $JAMBA_QUANT_DOT), or 'exact' float32. */
   quantDot?: QuantDot;
+  /** Internal (dryTwin): the fallback computes nothing. */
+  dry?: boolean;
 }
 
 export class NativeBackend implements Backend {
@@ -44,7 +60,7 @@ export class NativeBackend implements Backend {
 
   constructor(private readonly addon: NativeAddon, opts: NativeOptions = {}) {
     this.quantDot = opts.quantDot ?? defaultQuantDot();
-    this.fallback = new RefBackend({ quantDot: this.quantDot });
+    this.fallback = opts.dry ? NOOP_REF : new RefBackend({ quantDot: this.quantDot });
     this.configure(opts);
   }
 
@@ -134,6 +150,15 @@ export class NativeBackend implements Backend {
   scan(a: ScanArgs): void {
     this.addon.scan(a.u, a.dt, a.A, a.B, a.C, a.bOffset, a.cOffset, a.bcStride, a.D, a.z, a.zOffset, a.zStride,
       a.h, a.T, a.E, a.N, ACT_CODE[a.act], a.out);
+  }
+
+  /**
+   * The same class over an addon whose ops return at once, so a dry run leaves V8 with the feedback of
+   * this class (its own `this.addon` sites turn polymorphic, which costs little) and touches no native
+   * state: not the pool, not the kernel table, no memory.
+   */
+  dryTwin(): NativeBackend {
+    return new NativeBackend(noopAddon(this.info), { threads: 1, quantDot: this.quantDot, dry: true });
   }
 
   /** Stops the worker threads; later calls still work, on one thread. */

@@ -9,7 +9,7 @@
  *     token ÷ that bandwidth.
  *  b. Long context: bench-small vs bench-small-attn on jamba-ts, decode tokens/s and memory after
  *     contexts of 1K, 4K, 16K and 32K tokens (filled synthetically, see child-jamba.ts), f32 and the
- *     smallest type, 64 timed tokens after 32 untimed ones, each row the median of --long-runs (5);
+ *     smallest type, 128 timed tokens after 32 untimed ones, each row the median of --long-runs (7);
  *     rows carry context_tokens and kv_mb, and the ratio predicted from bytes per token.
  *  c. --quick: a 4-layer model, short prompt, one run, under a minute once the models are cached.
  * Also measured: memory read bandwidth (streamSum) and the native matmul peak, the two physical limits
@@ -64,15 +64,15 @@ function typeList(name: string, dflt: string): ConvertType[] {
 }
 const threads = count('threads', 2);
 const runs = count('runs', quick ? 1 : 3);
-/* long-context rows: more runs than the peer rows by default; they are cheaper (no prefill, no peer)
- * and each ratio rests on two medians, so the host's swings (up to 1.5x between runs) weigh twice */
-const longRuns = count('long-runs', quick ? 1 : 5);
+/* long-context rows: more runs (and tokens) than the peer rows by default; each ratio rests on two
+ * medians, and the host's swings move single runs by up to 1.5x, on a scale of seconds */
+const longRuns = count('long-runs', quick ? 1 : 7);
 const types = typeList('types', quick ? 'f32,q8_0' : 'f32,f16,bf16,q8_0,q4_k_m');
 const longTypes = typeList('long-types', quick ? 'q8_0' : 'f32,q4_k_m');
 const cache = flag('cache') ?? join(tmpdir(), 'jamba-ts-bench');
 const P = quick ? 64 : 512, D = quick ? 16 : 128;
 const contexts = quick ? [256, 1024] : [1024, 4096, 16384, 32768];
-const longDecode = quick ? 8 : 64;
+const longDecode = quick ? 8 : 128;
 /* untimed decode steps before a long-context run's timed ones: V8 optimises the decode path's JS over
  * the first 8-16 tokens, and until then a token of the hybrid (more JS per layer) took up to 1.5x as long */
 const longWarmup = quick ? 2 : 32;

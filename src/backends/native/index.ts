@@ -154,8 +154,8 @@ export class NativeBackend implements Backend {
 
   /**
    * The same class over an addon whose ops return at once, so a dry run leaves V8 with the feedback of
-   * this class (its own `this.addon` sites turn polymorphic, which costs little) and touches no native
-   * state: not the pool, not the kernel table, no memory.
+   * this class (its own `this.addon` call sites then meet a second object shape and are recompiled
+   * once, small functions) and touches no native state: not the pool, not the kernel table, no memory.
    */
   dryTwin(): NativeBackend {
     return new NativeBackend(noopAddon(this.info), { threads: 1, quantDot: this.quantDot, dry: true });

@@ -106,6 +106,7 @@ static void conv_task(void *p, int64_t c0, int64_t c1) {
 }
 
 void JT_FN(jt_conv1d)(const jt_conv_args *a) {
+  if (a->T <= 0 || a->E <= 0) return; /* no new tokens: the state stays as it is */
   int64_t chunks = (a->E + JT_W - 1) / JT_W;
   int64_t grain = a->T >= 64 ? 1 : (64 + a->T - 1) / a->T; /* at least ~64 token-vectors per chunk */
   jt_parallel_for(chunks, grain, conv_task, (void *)a);
@@ -241,6 +242,7 @@ static void scan_task(void *p, int64_t c0, int64_t c1) {
 }
 
 void JT_FN(jt_scan)(const jt_scan_args *a) {
+  if (a->T <= 0 || a->E <= 0) return;
   int64_t chunks = (a->E + JT_W - 1) / JT_W;
   int64_t grain = a->T >= 16 ? 1 : (16 + a->T - 1) / a->T;
   jt_parallel_for(chunks, grain, scan_task, (void *)a);

@@ -101,3 +101,18 @@ test('native conv1d and scan: two chunks with carried state equal one call bit f
     assertBitEqual(s3.h, s.h, `${isa} scan token-by-token state`);
   });
 });
+
+test('native conv1d and scan with no new tokens (T = 0) do nothing: states unchanged, no crash', { skip: skipReason() }, () => {
+  // The binding accepts T = 0; the kernels once divided by T there (a SIGFPE that killed the process).
+  const r = rng(33);
+  forEachIsa((nb, isa) => {
+    const c = convArgs(r, 0, 37, 4, 0, true, 'silu');
+    const cState = Float32Array.from(c.state);
+    nb.conv1d(c);
+    assertBitEqual(c.state, cState, `${isa} conv1d T=0 state`);
+    const s = scanArgs(r, 0, 37, 16, 'silu');
+    const h = Float32Array.from(s.h);
+    nb.scan(s);
+    assertBitEqual(s.h, h, `${isa} scan T=0 state`);
+  });
+});

@@ -113,9 +113,9 @@ export interface Backend {
   /** Releases threads and native resources (optional). */
   dispose?(): void;
   /**
-   * A twin of this backend whose ops do nothing (optional): the model's JavaScript runs on it without
-   * computing, so V8 optimises the decode path before the first real token (model/warmup.ts). Only a
-   * backend whose speed depends on that (the native one) has it.
+   * Runs `fn` with every op of this backend doing no work (optional): the model's JavaScript runs on it
+   * as in real use without computing anything, so V8 optimises the decode path before the first real
+   * token (model/warmup.ts). Only a backend whose speed depends on that (the native one) has it.
    */
-  dryTwin?(): Backend;
+  dryRun?(fn: () => void): void;
 }

@@ -25,19 +25,8 @@ const ACT_CODE: Record<Act, number> = { silu: 0, gelu: 1, relu: 2 };
 /** Most matmuls in one addon.matmulMany call (kernels/binding.c's MANY). */
 const MANY_MAX = 16;
 
-/** The addon of a dry twin: every op returns at once (see Backend.dryTwin). */
-function noopAddon(info: NativeInfo): NativeAddon {
-  const none = (): void => {};
-  return {
-    matmul: none, matmulMany: none, rmsNorm: none, embed: none, gatedAct: none, add: none, attention: none, conv1d: none, scan: none,
-    configure: () => info, info: () => info, streamSum: () => 0, argmax: () => 0, allocHuge: () => null,
-  };
-}
-
-/** The fallback of a dry twin: weight types without a kernel compute nothing either. */
-const NOOP_REF = {
-  matmul(): void {}, embed(): void {},
-} as unknown as RefBackend;
+/** The ids an embed gets during a dry run (see dryRun). */
+const NO_IDS = new Int32Array(0);
 
 export interface NativeOptions {
   /** Worker threads including the caller (default: all cores). */
@@ -46,8 +35,6 @@ export interface NativeOptions {
   isa?: string;
   /** Quantised weights: 'int8' activations as llama.cpp (default, or $JAMBA_QUANT_DOT), or 'exact' float32. */
   quantDot?: QuantDot;
-  /** Internal (dryTwin): the fallback computes nothing. */
-  dry?: boolean;
 }
 
 export class NativeBackend implements Backend {
@@ -57,10 +44,12 @@ export class NativeBackend implements Backend {
   readonly quantDot: QuantDot;
   /** matmulMany's argument list, one fixed-length array reused by every call (qdot, n, 8 per matmul). */
   private readonly manyArgs: unknown[] = new Array<unknown>(2 + 8 * MANY_MAX).fill(null);
+  /** 1, or 0 during dryRun: every op's sizes go to the kernels multiplied by it. */
+  private live = 1;
 
   constructor(private readonly addon: NativeAddon, opts: NativeOptions = {}) {
     this.quantDot = opts.quantDot ?? defaultQuantDot();
-    this.fallback = opts.dry ? NOOP_REF : new RefBackend({ quantDot: this.quantDot });
+    this.fallback = new RefBackend({ quantDot: this.quantDot });
     this.configure(opts);
   }
 
@@ -88,9 +77,9 @@ export class NativeBackend implements Backend {
 
   matmul(y: Float32Array, x: Float32Array, w: Weight, T: number, bias?: Float32Array | null): void {
     const code = DTYPE_CODE[w.dtype];
-    if (code === undefined) return this.fallback.matmul(y, x, w, T, bias);
+    if (code === undefined) return this.fallback.matmul(y, x, w, T * this.live, bias);
     const [rows, cols] = w.shape as [number, number];
-    this.addon.matmul(y, x, w.data, code, rows, cols, T, bias ?? null, this.quantDot === 'int8' ? 1 : 0);
+    this.addon.matmul(y, x, w.data, code, rows, cols, T * this.live, bias ?? null, this.quantDot === 'int8' ? 1 : 0);
   }
 
   /** Up to MANY_MAX ops per native call (kernels/binding.c's MANY); the argument list is reused. */
@@ -101,10 +90,10 @@ export class NativeBackend implements Backend {
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
       const code = DTYPE_CODE[op.w.dtype];
-      if (code === undefined) { this.fallback.matmul(op.y, op.x, op.w, op.T, op.bias); continue; }
+      if (code === undefined) { this.fallback.matmul(op.y, op.x, op.w, op.T * this.live, op.bias); continue; }
       const o = 2 + 8 * n;
       args[o] = op.y; args[o + 1] = op.x; args[o + 2] = op.w.data; args[o + 3] = code;
-      args[o + 4] = op.w.shape[0]; args[o + 5] = op.w.shape[1]; args[o + 6] = op.T; args[o + 7] = op.bias ?? null;
+      args[o + 4] = op.w.shape[0]; args[o + 5] = op.w.shape[1]; args[o + 6] = op.T * this.live; args[o + 7] = op.bias ?? null;
       if (++n === MANY_MAX) { this.runMany(n); n = 0; }
     }
     if (n > 0) this.runMany(n);
@@ -122,43 +111,50 @@ export class NativeBackend implements Backend {
   }
 
   rmsNorm(out: Float32Array, x: Float32Array, w: Float32Array, T: number, n: number, eps: number, stride = n): void {
-    this.addon.rmsNorm(out, x, w, T, n, eps, stride);
+    this.addon.rmsNorm(out, x, w, T * this.live, n, eps, stride);
   }
 
   embed(out: Float32Array, ids: Int32Array, table: Weight): void {
     const code = DTYPE_CODE[table.dtype];
-    if (code === undefined) return this.fallback.embed(out, ids, table);
-    this.addon.embed(out, ids, table.data, code, table.shape[table.shape.length - 1]!);
+    const use = this.live ? ids : NO_IDS;
+    if (code === undefined) return this.fallback.embed(out, use, table);
+    this.addon.embed(out, use, table.data, code, table.shape[table.shape.length - 1]!);
   }
 
   gatedAct(out: Float32Array, gate: Float32Array, up: Float32Array, n: number, act: Act): void {
-    this.addon.gatedAct(out, gate, up, n, ACT_CODE[act]);
+    this.addon.gatedAct(out, gate, up, n * this.live, ACT_CODE[act]);
   }
 
   add(x: Float32Array, y: Float32Array, n: number): void {
-    this.addon.add(x, y, n);
+    this.addon.add(x, y, n * this.live);
   }
 
   attention(a: AttentionArgs): void {
-    this.addon.attention(a.q, a.k, a.v, a.T, a.past, a.nH, a.nKV, a.d, a.scale, a.out);
+    this.addon.attention(a.q, a.k, a.v, a.T * this.live, a.past, a.nH, a.nKV, a.d, a.scale, a.out);
   }
 
   conv1d(a: ConvArgs): void {
-    this.addon.conv1d(a.u, a.uStride, a.state, a.w, a.bias, a.T, a.E, a.K, ACT_CODE[a.act], a.out);
+    this.addon.conv1d(a.u, a.uStride, a.state, a.w, a.bias, a.T * this.live, a.E, a.K, ACT_CODE[a.act], a.out);
   }
 
   scan(a: ScanArgs): void {
     this.addon.scan(a.u, a.dt, a.A, a.B, a.C, a.bOffset, a.cOffset, a.bcStride, a.D, a.z, a.zOffset, a.zStride,
-      a.h, a.T, a.E, a.N, ACT_CODE[a.act], a.out);
+      a.h, a.T * this.live, a.E, a.N, ACT_CODE[a.act], a.out);
   }
 
   /**
-   * The same class over an addon whose ops return at once, so a dry run leaves V8 with the feedback of
-   * this class (its own `this.addon` call sites then meet a second object shape and are recompiled
-   * once, small functions) and touches no native state: not the pool, not the kernel table, no memory.
+   * Runs `fn` with every op doing no work: each op still calls into the addon, but with its sizes
+   * (T, n, the ids) multiplied by zero, which the kernels accept and skip. So the model's JavaScript and
+   * these wrappers run exactly as they do for real, with the same objects and call targets, and V8
+   * optimises them for real use (model/warmup.ts), while nothing is computed or written.
    */
-  dryTwin(): NativeBackend {
-    return new NativeBackend(noopAddon(this.info), { threads: 1, quantDot: this.quantDot, dry: true });
+  dryRun(fn: () => void): void {
+    this.live = 0;
+    try {
+      fn();
+    } finally {
+      this.live = 1;
+    }
   }
 
   /** Stops the worker threads; later calls still work, on one thread. */

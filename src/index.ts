@@ -5,7 +5,7 @@ export { RefBackend } from './backends/ref/index.js';
 export { createBackend, type BackendKind } from './backends/index.js';
 export { parseConfig, layerPlan, dims, type JambaConfig, type LayerPlan, type Dims } from './model/config.js';
 export { JambaModel, type SequenceInput, type ForwardOptions } from './model/jamba.js';
-export { loadModel, modelFromCheckpoint } from './model/load.js';
+export { loadModel, modelFromCheckpoint, type LoadOptions } from './model/load.js';
 export { modelInfo } from './model/info.js';
 export { SequenceMemory, type Snapshot, type MemoryLayout } from './memory/sequence.js';
 export { openCheckpoint } from './io/checkpoint.js';

@@ -12,6 +12,7 @@ import { NativeBackend } from '../../src/backends/native/index.js';
 import { loadAddon, type NativeAddon } from '../../src/backends/native/addon.js';
 import { RefBackend } from '../../src/backends/ref/index.js';
 import type { JambaModel } from '../../src/model/jamba.js';
+import { argmax } from '../../src/generate/sampling.js';
 import { referenceDir } from '../helpers/reference.js';
 import { skipReason } from '../ops/helpers.js';
 
@@ -47,9 +48,7 @@ function run(model: JambaModel): Float32Array {
   let logits = model.forward([{ memory: seq, tokens: [3, 1, 4, 1, 5] }]);
   all.set(logits, 0);
   for (let i = 1; i <= steps; i++) {
-    let best = 0;
-    for (let v = 1; v < V; v++) if (logits[v]! > logits[best]!) best = v;
-    logits = model.forward([{ memory: seq, tokens: [best] }]);
+    logits = model.forward([{ memory: seq, tokens: [argmax(logits)] }]);
     all.set(logits, i * V);
   }
   return all;

@@ -49,7 +49,7 @@
     {
       "target_name": "jamba_native",
       "dependencies": ["jt_generic", "jt_avx2", "jt_avx512", "jt_avx512vnni"],
-      "sources": ["kernels/dispatch.c", "kernels/threadpool.c", "kernels/binding.c"],
+      "sources": ["kernels/dispatch.c", "kernels/threadpool.c", "kernels/program.c", "kernels/binding.c", "kernels/binding_program.c"],
       "libraries": ["-lpthread", "-lm"]
     },
     {

@@ -1,84 +1,25 @@
 /*
- * binding.c — the Node-API glue (the only file that knows about Node): unpacks typed arrays and
+ * binding.c — the Node-API glue (with binding_program.c, the only files that know about Node): unpacks typed arrays and
  * numbers, checks every length against the shapes so a bad call throws a RangeError instead of
  * touching memory it does not own, and calls the kernel set chosen in dispatch.c. The WebAssembly
  * build leaves this file out. Exported names match src/backends/native/addon.ts.
  */
-#define NAPI_VERSION 8
-#include <node_api.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include "jt.h"
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
+#include "binding.h"
 
-static const jt_kernels *K = NULL;
+const jt_kernels *K = NULL;
+jt_program *REC = NULL;
 
-#define MAXARGS 20
-#define CALL(expr) do { if ((expr) != napi_ok) { napi_throw_error(env, NULL, "napi call failed: " #expr); return NULL; } } while (0)
-#define FAIL(...) do { char m_[256]; snprintf(m_, sizeof m_, __VA_ARGS__); napi_throw_range_error(env, NULL, m_); return NULL; } while (0)
-#define REQUIRE(cond, ...) do { if (!(cond)) FAIL(__VA_ARGS__); } while (0)
-
-typedef struct { napi_env env; napi_value argv[MAXARGS]; size_t argc; const char *op; int bad; } args_t;
-
-static int get_args(napi_env env, napi_callback_info info, args_t *a, size_t need, const char *op) {
-  a->env = env; a->argc = MAXARGS; a->op = op; a->bad = 0;
-  if (napi_get_cb_info(env, info, &a->argc, a->argv, NULL, NULL) != napi_ok) return 0;
-  if (a->argc < need) {
-    char m[128]; snprintf(m, sizeof m, "%s: expected %zu arguments, got %zu", op, need, a->argc);
-    napi_throw_type_error(env, NULL, m);
-    return 0;
-  }
-  return 1;
-}
-
-static void bad_arg(args_t *a, size_t i, const char *what) {
-  if (a->bad) return;
-  char m[128]; snprintf(m, sizeof m, "%s: argument %zu must be %s", a->op, i, what);
-  napi_throw_type_error(a->env, NULL, m);
-  a->bad = 1;
-}
-
-/* typed array of the given type (or null when nullable); *len = element count */
-static void *arr(args_t *a, size_t i, napi_typedarray_type want, size_t *len, int nullable) {
-  napi_valuetype vt;
-  *len = 0;
-  if (a->bad) return NULL;
-  if (nullable && napi_typeof(a->env, a->argv[i], &vt) == napi_ok && (vt == napi_null || vt == napi_undefined)) return NULL;
-  bool is = false;
-  napi_is_typedarray(a->env, a->argv[i], &is);
-  napi_typedarray_type t; void *data; napi_value ab; size_t off;
-  if (!is || napi_get_typedarray_info(a->env, a->argv[i], &t, len, &data, &ab, &off) != napi_ok || t != want) {
-    bad_arg(a, i, want == napi_float32_array ? "a Float32Array" : want == napi_int32_array ? "an Int32Array" : "a Uint8Array");
+napi_value jt_submit(napi_env env, jt_op *op) {
+  if (REC) {
+    if (!jt_program_append(REC, op)) { jt_op_free(op); napi_throw_error(env, NULL, "out of memory recording a program"); }
     return NULL;
   }
-  return data;
-}
-static float *f32(args_t *a, size_t i, size_t *len) { return (float *)arr(a, i, napi_float32_array, len, 0); }
-static float *f32_or_null(args_t *a, size_t i, size_t *len) { return (float *)arr(a, i, napi_float32_array, len, 1); }
-
-static int64_t num(args_t *a, size_t i) {
-  double d = 0;
-  if (!a->bad && (napi_get_value_double(a->env, a->argv[i], &d) != napi_ok || d != d)) bad_arg(a, i, "a number");
-  return (int64_t)d;
-}
-static double dbl(args_t *a, size_t i) {
-  double d = 0;
-  if (!a->bad && napi_get_value_double(a->env, a->argv[i], &d) != napi_ok) bad_arg(a, i, "a number");
-  return d;
+  jt_op_run(K, op, 0);
+  jt_op_free(op);
+  return NULL;
 }
 
-/* bytes of one row of `cols` values of dtype `dt`; 0 if the type is unknown or cols is not whole blocks */
-static size_t row_bytes(int64_t dt, int64_t cols) {
-  int64_t qk, by;
-  if (!jt_dtype_block((int)dt, &qk, &by) || cols % qk) return 0;
-  return (size_t)(cols / qk * by);
-}
-
-/* the matmul at argv[i..i+8): y, x, w: Uint8Array, dtype, rows, cols, T, bias | null; 0 after throwing */
-static int matmul_at(args_t *A, size_t i, int qdot, jt_matmul_args *m) {
+int jt_matmul_at(args_t *A, size_t i, int qdot, jt_matmul_args *m) {
   napi_env env = A->env;
   size_t ny, nx, nw, nb;
   float *y = f32(A, i, &ny), *x = f32(A, i + 1, &nx);
@@ -103,10 +44,10 @@ static int matmul_at(args_t *A, size_t i, int qdot, jt_matmul_args *m) {
 static napi_value op_matmul(napi_env env, napi_callback_info info) {
   args_t A; if (!get_args(env, info, &A, 8, "matmul")) return NULL;
   int64_t qdot = A.argc > 8 ? num(&A, 8) : 0;
-  jt_matmul_args m;
-  if (A.bad || !matmul_at(&A, 0, (int)qdot, &m)) return NULL;
-  K->matmul(&m, 1);
-  return NULL;
+  jt_op op = { .kind = JT_OP_MATMUL };
+  if (A.bad || !jt_matmul_at(&A, 0, (int)qdot, &op.u.mm.list[0])) return NULL;
+  op.u.mm.n = 1;
+  return jt_submit(env, &op);
 }
 
 /*
@@ -133,9 +74,15 @@ static napi_value op_matmul_many(napi_env env, napi_callback_info info) {
   jt_matmul_args list[MANY];
   for (int i = 0; i < n; i++) { /* each group read through an args_t window (argument numbers within the group) */
     memcpy(A.argv, argv + 2 + 8 * i, 8 * sizeof(napi_value));
-    if (!matmul_at(&A, 0, (int)qdot, &list[i])) return NULL;
+    if (!jt_matmul_at(&A, 0, (int)qdot, &list[i])) return NULL;
   }
-  K->matmul(list, (int)n);
+  if (!REC) { K->matmul(list, (int)n); return NULL; }
+  for (int i = 0; i < n; i += JT_PMM) { /* recorded JT_PMM at a time: each result is the same */
+    jt_op op = { .kind = JT_OP_MATMUL };
+    op.u.mm.n = n - i < JT_PMM ? (int)(n - i) : JT_PMM;
+    memcpy(op.u.mm.list, list + i, sizeof(jt_matmul_args) * (size_t)op.u.mm.n);
+    jt_submit(env, &op);
+  }
   return NULL;
 }
 
@@ -149,9 +96,8 @@ static napi_value op_rmsnorm(napi_env env, napi_callback_info info) {
   REQUIRE(T >= 0 && n >= 1 && stride >= n, "rmsNorm: need T >= 0, n >= 1, stride >= n");
   size_t need = T ? (size_t)((T - 1) * stride + n) : 0;
   REQUIRE(need <= nx && need <= no && (size_t)n <= nw, "rmsNorm: x, out or w too short");
-  jt_rmsnorm_args r = { out, x, w, T, n, stride, (float)eps };
-  K->rmsnorm(&r);
-  return NULL;
+  jt_op op = { .kind = JT_OP_RMSNORM, .u.norm = { out, x, w, T, n, stride, (float)eps } };
+  return jt_submit(env, &op);
 }
 
 /* embed(out, ids: Int32Array, table: Uint8Array, dtype, cols) */
@@ -163,6 +109,7 @@ static napi_value op_embed(napi_env env, napi_callback_info info) {
   uint8_t *table = (uint8_t *)arr(&A, 2, napi_uint8_array, &nt, 0);
   int64_t dt = num(&A, 3), cols = num(&A, 4);
   if (A.bad) return NULL;
+  REQUIRE(!REC, "embed: token ids change from step to step, so a program cannot record it");
   size_t rb = cols >= 1 ? row_bytes(dt, cols) : 0;
   REQUIRE(rb, "embed: dtype code %lld unknown or %lld columns not a whole number of its blocks", (long long)dt, (long long)cols);
   size_t V = nt / rb;
@@ -183,8 +130,8 @@ static napi_value op_gated(napi_env env, napi_callback_info info) {
   if (A.bad) return NULL;
   REQUIRE(n >= 0 && (size_t)n <= no && (size_t)n <= ng && (size_t)n <= nu, "gatedAct: arrays shorter than n");
   REQUIRE(act >= 0 && act <= 2, "gatedAct: bad activation code");
-  K->gated_act(out, g, u, n, (int)act);
-  return NULL;
+  jt_op op = { .kind = JT_OP_GATED, .u.gated = { out, g, u, n, (int)act } };
+  return jt_submit(env, &op);
 }
 
 /* add(x, y, n) */
@@ -195,8 +142,8 @@ static napi_value op_add(napi_env env, napi_callback_info info) {
   int64_t n = num(&A, 2);
   if (A.bad) return NULL;
   REQUIRE(n >= 0 && (size_t)n <= nx && (size_t)n <= ny, "add: arrays shorter than n");
-  K->add(x, y, n);
-  return NULL;
+  jt_op op = { .kind = JT_OP_ADD, .u.add = { x, y, n } };
+  return jt_submit(env, &op);
 }
 
 /* attention(q, k, v, T, past, nH, nKV, d, scale, out) */
@@ -212,9 +159,8 @@ static napi_value op_attention(napi_env env, napi_callback_info info) {
   REQUIRE(d >= 1 && d <= JT_MAX_HEAD_DIM, "attention: head dim %lld outside 1..%d", (long long)d, JT_MAX_HEAD_DIM);
   REQUIRE((size_t)(T * nH * d) <= nq && (size_t)(T * nH * d) <= no, "attention: q or out too short");
   REQUIRE((size_t)((past + T) * nKV * d) <= nk && (size_t)((past + T) * nKV * d) <= nv, "attention: k or v too short");
-  jt_attention_args a = { q, k, v, out, T, past, nH, nKV, d, (float)scale };
-  K->attention(&a);
-  return NULL;
+  jt_op op = { .kind = JT_OP_ATTENTION, .u.attn = { q, k, v, out, T, past, nH, nKV, d, (float)scale } };
+  return jt_submit(env, &op);
 }
 
 /* conv1d(u, uStride, state, w, bias | null, T, E, K, act, out) */
@@ -229,9 +175,8 @@ static napi_value op_conv(napi_env env, napi_callback_info info) {
   REQUIRE(T >= 0 && E >= 0 && Kw >= 1 && Kw <= JT_MAX_CONV_K && us >= E && act >= 0 && act <= 2, "conv1d: bad sizes");
   REQUIRE((!T || (size_t)((T - 1) * us + E) <= nu) && (size_t)(T * E) <= no, "conv1d: u or out too short");
   REQUIRE((size_t)(E * (Kw - 1)) <= ns && (size_t)(E * Kw) <= nw && (!b || (size_t)E <= nb), "conv1d: state, w or bias too short");
-  jt_conv_args c = { u, us, st, w, b, T, E, Kw, (int)act, out };
-  K->conv1d(&c);
-  return NULL;
+  jt_op op = { .kind = JT_OP_CONV, .u.conv = { u, us, st, w, b, T, E, Kw, (int)act, out } };
+  return jt_submit(env, &op);
 }
 
 /* scan(u, dt, A, B, C, bOffset, cOffset, bcStride, D, z, zOffset, zStride, h, T, E, N, act, out) */
@@ -252,9 +197,8 @@ static napi_value op_scan(napi_env env, napi_callback_info info) {
   REQUIRE(te <= nu && te <= ndt && te <= no && (size_t)(E * N) <= na && (size_t)(E * N) <= nh && (size_t)E <= nD, "scan: u, dt, out, A, h or D too short");
   REQUIRE(!T || ((size_t)((T - 1) * bcs + bo + N) <= nB && (size_t)((T - 1) * bcs + co + N) <= nC), "scan: B or C too short");
   REQUIRE(!T || (size_t)((T - 1) * zs + zo + E) <= nz, "scan: z too short");
-  jt_scan_args s = { u, dt, Am, B, C, D, z, bo, co, bcs, zo, zs, h, T, E, N, (int)act, out };
-  K->scan(&s);
-  return NULL;
+  jt_op op = { .kind = JT_OP_SCAN, .u.scan = { u, dt, Am, B, C, D, z, bo, co, bcs, zo, zs, h, T, E, N, (int)act, out } };
+  return jt_submit(env, &op);
 }
 
 /* streamSum(x) → Σ x (a read-bandwidth probe for the benchmark) */
@@ -383,6 +327,7 @@ static napi_value init(napi_env env, napi_value exports) {
     CALL(napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &f));
     CALL(napi_set_named_property(env, exports, fns[i].name, f));
   }
+  jt_program_exports(env, exports);
   napi_add_env_cleanup_hook(env, cleanup, NULL);
   return exports;
 }

@@ -86,6 +86,67 @@ export interface MatmulOp {
   bias?: Float32Array | null;
 }
 
+/** One token's attention at the position a recorded step runs at (OpRecorder.attendStep). */
+export interface AttendStepArgs {
+  /** [nH*d] the token's query; [nKV*d] its key and value. */
+  q: Float32Array;
+  kNew: Float32Array;
+  vNew: Float32Array;
+  /** The caches: kNew and vNew go to row P, then q attends over rows 0..P. */
+  kCache: Float32Array;
+  vCache: Float32Array;
+  nH: number;
+  nKV: number;
+  d: number;
+  scale: number;
+  /** [nH*d] */
+  out: Float32Array;
+}
+
+/** One token through a MoE's chosen experts (OpRecorder.experts); model/ffn.ts's moeFfn for T = 1. */
+export interface ExpertsArgs {
+  /** [H] the normalised input. */
+  x: Float32Array;
+  /** The k chosen experts and their routing weights, read when the step runs. */
+  sel: Int32Array;
+  wts: Float32Array;
+  k: number;
+  act: Act;
+  /** Per expert: [I, H], [I, H] and [H, I]. */
+  gate: readonly Weight[];
+  up: readonly Weight[];
+  down: readonly Weight[];
+  /** Scratch [k*I], [k*I], [k*H]; the result [H]. */
+  g: Float32Array;
+  u: Float32Array;
+  y: Float32Array;
+  out: Float32Array;
+}
+
+/**
+ * Recording of a one-token step (optional; the native backend): the ops a function calls on the
+ * backend inside `record` are checked and kept instead of run, and the program `record` returns
+ * replays any range of them with one call, at a position given then. The recorded ops keep pointers
+ * to the arrays they were given: the caller keeps those arrays (and their contents' meaning) as long
+ * as it runs the program.
+ */
+export interface OpRecorder {
+  /** Whether every one of these weights can be recorded (a weight type without a native kernel cannot). */
+  supports(weights: readonly Weight[]): boolean;
+  record(fn: () => void): RecordedProgram;
+  /** Inside `record`: how many ops are recorded so far (a boundary between segments). */
+  mark(): number;
+  /** dst[0..n) = src[0..n) */
+  copy(dst: Float32Array, src: Float32Array, n: number): void;
+  attendStep(a: AttendStepArgs): void;
+  experts(a: ExpertsArgs): void;
+}
+
+export interface RecordedProgram {
+  /** Runs ops [from, to) at position P (the sequence's length before the token). */
+  run(from: number, to: number, P: number): void;
+}
+
 export interface Backend {
   readonly name: string;
   /** y[t, o] = Σ_i x[t, i]·W[o, i] (+ bias[o]); W is [out, in]. x is [T, in], y is [T, out]. */
@@ -118,4 +179,6 @@ export interface Backend {
    * token (model/warmup.ts). Only a backend whose speed depends on that (the native one) has it.
    */
   dryRun?(fn: () => void): void;
+  /** A recorder of one-token steps (optional): model/decode-step.ts replays a whole decode step natively. */
+  recorder?(): OpRecorder | null;
 }

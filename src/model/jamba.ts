@@ -13,6 +13,7 @@ import { SequenceMemory } from '../memory/sequence.js';
 import { attentionMixer } from './attention.js';
 import type { Segment } from './batch.js';
 import { Dims, JambaConfig, dims } from './config.js';
+import { DecodeStep } from './decode-step.js';
 import { denseFfn, moeFfn } from './ffn.js';
 import { mambaMixer } from './mamba.js';
 import type { JambaWeights } from './weights.js';
@@ -57,6 +58,14 @@ export class JambaModel {
   private readonly segPool: Segment[] = [];
   /** rms_norm_eps as one immutable heap number, passed to every norm without boxing it anew. */
   private readonly eps: { readonly v: number };
+  /**
+   * Whether one token of one sequence runs as a recorded step (decode-step.ts) where the backend can
+   * record one; the same logits bit for bit. JAMBA_DECODE_STEP=0 turns it off (for comparisons).
+   */
+  recordedSteps = process.env.JAMBA_DECODE_STEP !== '0';
+  /** Each sequence's recorded step (null: this backend or these weights cannot record one). */
+  private readonly steps = new WeakMap<SequenceMemory, DecodeStep | null>();
+  private readonly stepIds = new Int32Array(1);
 
   constructor(readonly config: JambaConfig, readonly weights: JambaWeights, readonly backend: Backend) {
     this.dims = dims(config);
@@ -82,6 +91,10 @@ export class JambaModel {
    * objects all come from the workspace.
    */
   forward(batch: readonly SequenceInput[], opts: ForwardOptions = NO_OPTIONS): Float32Array {
+    if (batch.length === 1 && batch[0]!.tokens.length === 1 && !opts.onHidden && this.recordedSteps) {
+      const step = this.stepFor(batch[0]!.memory);
+      if (step) return this.decodeStep(step, batch[0]!, opts);
+    }
     const { H, V, L } = this.dims;
     const be = this.backend, ws = this.ws, cfg = this.config;
     const segs = this.segs;
@@ -147,6 +160,34 @@ export class JambaModel {
     be.rmsNorm(normed, rows, this.weights.finalNorm, R, H, eps);
     const logits = opts.out ? ws.sub(opts.out, 0, R * V) : new Float32Array(R * V);
     be.matmul(logits, normed, this.weights.lmHead, R);
+    return logits;
+  }
+
+  /** memory's recorded step (recorded now if it has none, or its KV caches grew since), or null. */
+  private stepFor(memory: SequenceMemory): DecodeStep | null {
+    memory.reserve(memory.length + 1); // before recording: a cache that grows gets new arrays
+    let step = this.steps.get(memory);
+    if (step === null) return null;
+    if (step === undefined || !step.matches(memory)) {
+      step = DecodeStep.record(this.backend, this.config, this.weights, this.dims, memory);
+      this.steps.set(memory, step);
+    }
+    return step;
+  }
+
+  /** forward for one token of one sequence, through its recorded step. */
+  private decodeStep(step: DecodeStep, s: SequenceInput, opts: ForwardOptions): Float32Array {
+    const { H, V } = this.dims, be = this.backend;
+    const id = s.tokens[0]!;
+    if (!Number.isInteger(id) || id < 0 || id >= V) throw new JambaUserError(`token id ${id} is outside the vocabulary (0..${V - 1})`);
+    this.stepIds[0] = id;
+    be.embed(step.x, this.stepIds, this.weights.embed);
+    step.run(s.memory);
+    if ((opts.logits ?? 'last') === 'none') return NO_LOGITS;
+    const normed = this.ws.get('final', H);
+    be.rmsNorm(normed, step.x, this.weights.finalNorm, 1, H, this.eps.v);
+    const logits = opts.out ? this.ws.sub(opts.out, 0, V) : new Float32Array(V);
+    be.matmul(logits, normed, this.weights.lmHead, 1);
     return logits;
   }
 }

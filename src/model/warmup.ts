@@ -12,6 +12,10 @@
  * milliseconds whatever the model's size; the code V8 optimises has met the real objects and call
  * targets, so nothing is recompiled when real tokens come. A backend without dryRun (the reference
  * one) is left alone.
+ *
+ * Where the backend records steps (decode-step.ts), a one-token forward runs far less JavaScript; the
+ * warm-up then records the twin's step (recording is never a dry run: the program outlives it) and
+ * replays it with the backend checking only, and still warms the prefill path with its 4 tokens.
  */
 import { JambaModel } from './jamba.js';
 

@@ -4,7 +4,8 @@
  * allocates), a window of one-token forwards with a caller-supplied logits buffer leaves V8's used
  * heap where it was (within LIMIT). A window in which a GC ran (the heap shrank) is measured again; the
  * test fails if no clean window shows up. Runs on a hybrid MoE reference model (attention,
- * Mamba, MoE and dense layers) and on a generated one with two KV heads and top-2 routing.
+ * Mamba, MoE and dense layers) and on a generated one with two KV heads and top-2 routing, both with
+ * the recorded step (model/decode-step.ts) and op by op (what a batch of several sequences runs).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,8 +24,10 @@ const WINDOWS = 60;
 const LIMIT = 4096;
 
 for (const [name, dir] of [['hybrid-moe', () => referenceDir('hybrid-moe')], ['top2-dconv3-gqa2', () => generatedModel('top2-dconv3-gqa2')]] as const)
-test(`${name}: a decode step allocates nothing on the JS heap (native backend)`, { skip: skipReason() }, async () => {
+for (const recorded of [true, false])
+test(`${name}: a decode step allocates nothing on the JS heap (native backend, ${recorded ? 'recorded step' : 'op by op'})`, { skip: skipReason() }, async () => {
   const model = await loadModel(dir(), createBackend('native', 2));
+  model.recordedSteps = recorded;
   const mem = model.newSequence();
   mem.reserve(8 + WINDOWS * STEPS + 8);
   const out = new Float32Array(model.dims.V);

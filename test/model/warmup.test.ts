@@ -29,15 +29,24 @@ const WORK: Record<string, (a: unknown[]) => number> = {
   scan: (a) => a[13] as number,
 };
 
-/** The real addon, counting its compute calls and the work they carried. */
+/**
+ * The real addon, counting its compute calls and the work they carried. Ops called while a program
+ * records (decode-step.ts) are stored, not run: they carry no work then; a program's replay carries
+ * work when its `live` argument is 1.
+ */
 function countingAddon(): { addon: NativeAddon; calls: () => number; work: () => number } {
   const real = loadAddon()!;
-  let n = 0, work = 0;
+  let n = 0, work = 0, recording = false;
   const addon = Object.create(real) as NativeAddon;
+  const wrap = (op: string, f: (...a: unknown[]) => unknown) => { (addon as unknown as Record<string, unknown>)[op] = f; };
+  const fn = (op: string) => ((real as unknown as Record<string, (...a: unknown[]) => unknown>)[op]!).bind(real);
   for (const [op, size] of Object.entries(WORK)) {
-    const f = ((real as unknown as Record<string, (...a: unknown[]) => unknown>)[op]!).bind(real);
-    (addon as unknown as Record<string, unknown>)[op] = (...a: unknown[]) => { n++; work += size(a); return f(...a); };
+    const f = fn(op);
+    wrap(op, (...a: unknown[]) => { n++; if (!recording) work += size(a); return f(...a); });
   }
+  const record = fn('programRecord'), replay = fn('programRun');
+  wrap('programRecord', (...a: unknown[]) => { recording = a[0] !== null; return record(...a); });
+  wrap('programRun', (...a: unknown[]) => { n++; work += (a[4] as number) * ((a[2] as number) - (a[1] as number)); return replay(...a); });
   return { addon, calls: () => n, work: () => work };
 }
 

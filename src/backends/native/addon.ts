@@ -28,6 +28,18 @@ export interface NativeAddon {
   streamSum(x: Float32Array): number;
   /** Index in [0, n) of the largest of x[off..off+n): ties to the lowest, NaNs passed over, a NaN first value gives 0. */
   argmax(x: Float32Array, off: number, n: number): number;
+  /** Programs (kernels/binding_program.c): a handle, recording into it (null stops), its length, replaying ops [from, to) at position P. */
+  programCreate?(): object;
+  programRecord?(handle: object | null): void;
+  programLength?(handle: object): number;
+  programRun?(handle: object, from: number, to: number, P: number, live: number): void;
+  /** dst[0..n) = src[0..n) (an op, so it can be recorded). */
+  copy?(dst: Float32Array, src: Float32Array, n: number): void;
+  /** One token's attention at position P (−1 while recording: the program's run-time position). */
+  attendStep?(q: Float32Array, kNew: Float32Array, vNew: Float32Array, kCache: Float32Array, vCache: Float32Array,
+    nH: number, nKV: number, d: number, scale: number, out: Float32Array, P: number): void;
+  /** experts(x, sel, wts, k, act, g, u, y, out, H, I, qdot, nE, then (w, dtype) for every gate, every up, every down). */
+  experts?(...args: (Float32Array | Int32Array | Uint8Array | number)[]): void;
   /** A zero-filled buffer of `bytes` on 2 MB pages (Linux), or null where the platform cannot (src/memory/pages.ts). */
   allocHuge(bytes: number): ArrayBuffer | null;
 }

@@ -8,12 +8,13 @@
  * output does not depend on T, the other rows or the thread count (test/ops checks it bit for bit).
  */
 import { availableParallelism } from 'node:os';
-import type { Act, AttentionArgs, Backend, ConvArgs, MatmulOp, ScanArgs } from '../backend.js';
+import type { Act, AttentionArgs, Backend, ConvArgs, MatmulOp, OpRecorder, ScanArgs } from '../backend.js';
 import { RefBackend } from '../ref/index.js';
 import type { Weight } from '../../tensor/weight.js';
 import type { DType } from '../../tensor/dtype.js';
 import { loadAddon, type NativeAddon, type NativeInfo } from './addon.js';
 import { defaultQuantDot, type QuantDot } from '../../tensor/quant/act.js';
+import { NativeRecorder, programAddon } from './recorder.js';
 
 export { nativeLoadError } from './addon.js';
 
@@ -46,6 +47,9 @@ export class NativeBackend implements Backend {
   private readonly manyArgs: unknown[] = new Array<unknown>(2 + 8 * MANY_MAX).fill(null);
   /** 1, or 0 during dryRun: every op's sizes go to the kernels multiplied by it. */
   private live = 1;
+  /** Set while a recorder records: ops are appended to a program, so none may fall back to JS. */
+  private recording = false;
+  private rec: NativeRecorder | null | undefined;
 
   constructor(private readonly addon: NativeAddon, opts: NativeOptions = {}) {
     this.quantDot = opts.quantDot ?? defaultQuantDot();
@@ -77,7 +81,7 @@ export class NativeBackend implements Backend {
 
   matmul(y: Float32Array, x: Float32Array, w: Weight, T: number, bias?: Float32Array | null): void {
     const code = DTYPE_CODE[w.dtype];
-    if (code === undefined) return this.fallback.matmul(y, x, w, T * this.live, bias);
+    if (code === undefined) return this.fallback.matmul(y, x, w, T * this.noFallback(w), bias);
     const [rows, cols] = w.shape as [number, number];
     this.addon.matmul(y, x, w.data, code, rows, cols, T * this.live, bias ?? null, this.quantDot === 'int8' ? 1 : 0);
   }
@@ -90,7 +94,7 @@ export class NativeBackend implements Backend {
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
       const code = DTYPE_CODE[op.w.dtype];
-      if (code === undefined) { this.fallback.matmul(op.y, op.x, op.w, op.T * this.live, op.bias); continue; }
+      if (code === undefined) { this.fallback.matmul(op.y, op.x, op.w, op.T * this.noFallback(op.w), op.bias); continue; }
       const o = 2 + 8 * n;
       args[o] = op.y; args[o + 1] = op.x; args[o + 2] = op.w.data; args[o + 3] = code;
       args[o + 4] = op.w.shape[0]; args[o + 5] = op.w.shape[1]; args[o + 6] = op.T * this.live; args[o + 7] = op.bias ?? null;
@@ -117,7 +121,7 @@ export class NativeBackend implements Backend {
   embed(out: Float32Array, ids: Int32Array, table: Weight): void {
     const code = DTYPE_CODE[table.dtype];
     const use = this.live ? ids : NO_IDS;
-    if (code === undefined) return this.fallback.embed(out, use, table);
+    if (code === undefined) { this.noFallback(table); return this.fallback.embed(out, use, table); }
     this.addon.embed(out, use, table.data, code, table.shape[table.shape.length - 1]!);
   }
 
@@ -155,6 +159,31 @@ export class NativeBackend implements Backend {
     } finally {
       this.live = 1;
     }
+  }
+
+  /** `live`, or an error while recording: a reference op would run now instead of being recorded. */
+  private noFallback(w: { name: string; dtype: DType }): number {
+    if (this.recording) throw new Error(`weight ${w.name} (${w.dtype}) has no native kernel, so its op cannot be recorded`);
+    return this.live;
+  }
+
+  /** The recorder of one-token steps (backend.ts OpRecorder), or null when the addon is older than programs. */
+  recorder(): OpRecorder | null {
+    if (this.rec === undefined) {
+      const a = programAddon(this.addon);
+      this.rec = a && new NativeRecorder(a, {
+        recording: (fn) => {
+          const live = this.live;
+          this.live = 1; this.recording = true; // a dry run records real sizes: the program outlives it
+          try { fn(); } finally { this.live = live; this.recording = false; }
+        },
+        live: () => this.live,
+        qdot: () => (this.quantDot === 'int8' ? 1 : 0),
+        code: (w) => DTYPE_CODE[w.dtype],
+        actCode: (act) => ACT_CODE[act],
+      });
+    }
+    return this.rec;
   }
 
   /** Stops the worker threads; later calls still work, on one thread. */

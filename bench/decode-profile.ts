@@ -1,7 +1,9 @@
 /**
  * Where a decoded token's time goes (not part of npm test): wraps every op of the native backend with
  * a timer, prefills a short prompt, then decodes greedily and prints milliseconds per token by op
- * (matmuls by weight type and shape), their sum, and the rest (JS between ops).
+ * (matmuls by weight type and shape), their sum, and the rest (JS between ops). Ops are timed one by
+ * one, so the model decodes op by op here (recordedSteps off: a recorded step replays them natively,
+ * out of reach of the timers); the line after the table times the recorded step on the same sequence.
  *
  * With `--context C` the memory is first filled to C positions synthetically (as the long-context
  * benchmark does), so attention's share at long context shows.
@@ -48,8 +50,9 @@ for (const op of OPS) {
   };
 }
 
+model.recordedSteps = false;
 const seq = model.newSequence();
-if (C > 0) fillContext(seq, C, 32 + D);
+if (C > 0) fillContext(seq, C, 32 + 2 * D);
 let logits = model.forward([{ memory: seq, tokens: Array.from({ length: 32 }, (_, i) => i + 5) }]);
 ms.clear();
 calls.clear();
@@ -61,3 +64,9 @@ console.log(`decode: ${total.toFixed(2)} ms/token (${(1000 / total).toFixed(1)} 
 for (const [k, t] of [...ms].sort((a, b) => b[1] - a[1]).slice(0, top)) {
   console.log(`${(t / D).toFixed(3).padStart(7)} ms/token ${(100 * t / D / total).toFixed(1).padStart(5)} %  ${String(calls.get(k)! / D).padStart(3)} calls/token  ${k}`);
 }
+for (const op of OPS) delete ops[op]; // the backend's own methods again
+model.recordedSteps = true;
+const t1 = performance.now();
+for (let i = 0; i < D; i++) logits = model.forward([{ memory: seq, tokens: [argmax(logits)] }]);
+const rec = (performance.now() - t1) / D;
+console.log(`the recorded step, untimed ops (the next ${D} tokens): ${rec.toFixed(2)} ms/token (${(1000 / rec).toFixed(1)} tok/s)`);

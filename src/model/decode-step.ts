@@ -13,7 +13,7 @@
  * `matches` tells whether they are still the ones recorded (a KV cache that grew has new arrays); the
  * model records a new step when not.
  */
-import type { OpRecorder, RecordedProgram } from '../backends/backend.js';
+import type { Backend, OpRecorder, RecordedProgram } from '../backends/backend.js';
 import type { SequenceMemory } from '../memory/sequence.js';
 import { KVCache } from '../memory/kv-cache.js';
 import { RecurrentState } from '../memory/recurrent.js';
@@ -22,7 +22,6 @@ import type { Dims, JambaConfig } from './config.js';
 import { route } from './ffn.js';
 import { newConvArgs, newOp, newScanArgs, setOp } from './ops.js';
 import type { AttentionWeights, DenseWeights, JambaWeights, MambaWeights, MoeWeights } from './weights.js';
-import type { Backend } from '../backends/backend.js';
 
 /** A router whose choice ends a segment. */
 interface RouterStop {
@@ -59,7 +58,8 @@ export class DecodeStep {
   /** The step's own buffers: the recorded ops point into them, so they live as long as it does. */
   private readonly buffers: object[];
 
-  private constructor(private readonly be: Backend, rec: OpRecorder, config: JambaConfig, private readonly weights: JambaWeights,
+  /** (weights: kept, since the recorded ops point into them) */
+  private constructor(be: Backend, rec: OpRecorder, config: JambaConfig, private readonly weights: JambaWeights,
     private readonly dm: Dims, memory: SequenceMemory) {
     const { H, I, E, N, K, R, nH, nKV, d, nE, k } = dm;
     const P = R + 2 * N;

@@ -92,8 +92,10 @@ export class JambaModel {
    */
   forward(batch: readonly SequenceInput[], opts: ForwardOptions = NO_OPTIONS): Float32Array {
     if (batch.length === 1 && batch[0]!.tokens.length === 1 && !opts.onHidden && this.recordedSteps) {
+      const id = batch[0]!.tokens[0]!;
+      if (!Number.isInteger(id) || id < 0 || id >= this.dims.V) throw new JambaUserError(`token id ${id} is outside the vocabulary (0..${this.dims.V - 1})`);
       const step = this.stepFor(batch[0]!.memory);
-      if (step) return this.decodeStep(step, batch[0]!, opts);
+      if (step) return this.decodeStep(step, id, batch[0]!.memory, opts);
     }
     const { H, V, L } = this.dims;
     const be = this.backend, ws = this.ws, cfg = this.config;
@@ -175,14 +177,12 @@ export class JambaModel {
     return step;
   }
 
-  /** forward for one token of one sequence, through its recorded step. */
-  private decodeStep(step: DecodeStep, s: SequenceInput, opts: ForwardOptions): Float32Array {
+  /** forward for one (checked) token of one sequence, through its recorded step. */
+  private decodeStep(step: DecodeStep, id: number, memory: SequenceMemory, opts: ForwardOptions): Float32Array {
     const { H, V } = this.dims, be = this.backend;
-    const id = s.tokens[0]!;
-    if (!Number.isInteger(id) || id < 0 || id >= V) throw new JambaUserError(`token id ${id} is outside the vocabulary (0..${V - 1})`);
     this.stepIds[0] = id;
     be.embed(step.x, this.stepIds, this.weights.embed);
-    step.run(s.memory);
+    step.run(memory);
     if ((opts.logits ?? 'last') === 'none') return NO_LOGITS;
     const normed = this.ws.get('final', H);
     be.rmsNorm(normed, step.x, this.weights.finalNorm, 1, H, this.eps.v);

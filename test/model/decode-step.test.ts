@@ -167,3 +167,16 @@ test('a weight without a native kernel cannot be recorded: the model then decode
     (m as { xProj: unknown }).xProj = saved;
   }
 });
+
+test('a token outside the vocabulary is a user error on the recorded path too, and changes nothing', { skip: skipReason() }, async () => {
+  const model = await loadModel(referenceDir('hybrid-moe'), nativeBackend()!);
+  const mem = model.newSequence();
+  model.forward([{ memory: mem, tokens: [1, 2] }]);
+  model.forward([{ memory: mem, tokens: [3] }]); // the step is recorded
+  const before = stateOf(mem);
+  for (const bad of [model.dims.V, -1, 1.5]) {
+    assert.throws(() => model.forward([{ memory: mem, tokens: [bad] }]), (e: Error) => e.name === 'JambaUserError' && /outside the vocabulary/.test(e.message));
+  }
+  assert.equal(mem.length, 3);
+  assertBitEqual(stateOf(mem), before, 'memory after the refused tokens');
+});

@@ -1,12 +1,12 @@
 /*
  * binding_program.c — Node-API functions for programs (program.h): recording the ops a decode step
- * makes, replaying them, and the three ops that exist for programs (copy, attendStep, experts).
+ * makes, replaying them, and the two ops that exist for programs (attendStep, experts).
  *
  *   programCreate() → handle; programRecord(handle | null) starts recording into it (every op call
  *   then checks its arguments as usual and is appended instead of run) or stops; programLength(handle)
  *   → ops so far; programRun(handle, from, to, P, live) runs ops [from, to) at position P (with live 0
  *   it only checks). A handle keeps raw pointers into the arrays its ops were given: the caller keeps
- *   those arrays alive and unmoved (src/backends/native/program.ts does).
+ *   those arrays alive and unmoved (src/model/decode-step.ts does).
  */
 #include <stdlib.h>
 #include "binding.h"
@@ -75,18 +75,6 @@ static napi_value op_program_run(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* copy(dst, src, n): dst[0..n) = src[0..n) */
-static napi_value op_copy(napi_env env, napi_callback_info info) {
-  args_t A; if (!get_args(env, info, &A, 3, "copy")) return NULL;
-  size_t nd, ns;
-  float *dst = f32(&A, 0, &nd), *src = f32(&A, 1, &ns);
-  int64_t n = num(&A, 2);
-  if (A.bad) return NULL;
-  REQUIRE(n >= 0 && (size_t)n <= nd && (size_t)n <= ns, "copy: arrays shorter than n");
-  jt_op op = { .kind = JT_OP_COPY, .u.add = { dst, src, n } };
-  return jt_submit(env, &op);
-}
-
 /* attendStep(q, kNew, vNew, kCache, vCache, nH, nKV, d, scale, out, P): one token at position P (−1 while
  * recording: the position the program runs at) */
 static napi_value op_attend_step(napi_env env, napi_callback_info info) {
@@ -140,20 +128,24 @@ static napi_value op_experts(napi_env env, napi_callback_info info) {
   REQUIRE((size_t)H <= nx && (size_t)H <= no && (size_t)(k * I) <= ng && (size_t)(k * I) <= nu && (size_t)(k * H) <= ny, "experts: x, out, g, u or y too short");
   jt_matmul_args *tm = (jt_matmul_args *)calloc((size_t)(3 * nE), sizeof(jt_matmul_args));
   REQUIRE(tm, "experts: out of memory");
-  for (int64_t i = 0; i < 3 * nE; i++) { /* each weight checked as a one-token matmul of its shape */
+  for (int64_t i = 0; i < 3 * nE; i++) { /* each weight: its bytes, type and shape, as a matmul checks them */
     const int down = i >= 2 * nE;
-    napi_value m[8];
-    napi_value rows, cols, one, nul;
-    CALL(napi_create_double(env, (double)(down ? H : I), &rows));
-    CALL(napi_create_double(env, (double)(down ? I : H), &cols));
-    CALL(napi_create_double(env, 1.0, &one));
-    CALL(napi_get_null(env, &nul));
-    m[0] = down ? argv[7] : argv[5]; m[1] = down ? argv[5] : argv[0]; /* y, x: arrays of the right sizes */
-    m[2] = argv[EXPERTS_FIXED + 2 * i]; m[3] = argv[EXPERTS_FIXED + 2 * i + 1];
-    m[4] = rows; m[5] = cols; m[6] = one; m[7] = nul;
-    args_t W = { .env = env, .argc = 8, .op = "experts", .bad = 0 };
-    memcpy(W.argv, m, sizeof m);
-    if (!jt_matmul_at(&W, 0, (int)qdot, &tm[i])) { free(tm); return NULL; }
+    const int64_t rows = down ? H : I, cols = down ? I : H;
+    char what[64]; /* bad_arg's "<op>: argument 0|1 must be …" then names the weight's pair */
+    snprintf(what, sizeof what, "experts, weight pair at arguments %lld-%lld", (long long)(EXPERTS_FIXED + 2 * i), (long long)(EXPERTS_FIXED + 2 * i + 1));
+    args_t W = { .env = env, .argc = 2, .op = what, .bad = 0 };
+    W.argv[0] = argv[EXPERTS_FIXED + 2 * i]; W.argv[1] = argv[EXPERTS_FIXED + 2 * i + 1];
+    size_t nb;
+    const uint8_t *w = (const uint8_t *)arr(&W, 0, napi_uint8_array, &nb, 0);
+    const int64_t dt = num(&W, 1);
+    const size_t rb = W.bad ? 0 : row_bytes(dt, cols);
+    if (W.bad || !rb || (size_t)rows * rb > nb) {
+      free(tm);
+      if (W.bad) return NULL;
+      FAIL("experts: weight %lld (argument %lld): dtype code %lld unknown, %lld columns not whole blocks, or fewer than %lld rows",
+           (long long)i, (long long)(EXPERTS_FIXED + 2 * i), (long long)dt, (long long)cols, (long long)rows);
+    }
+    tm[i] = (jt_matmul_args){ .w = w, .ldw = (int64_t)rb, .dtype = (int)dt, .rows = rows, .cols = cols, .qdot = qdot != 0 };
   }
   jt_op op = { .kind = JT_OP_EXPERTS, .u.experts = { x, sel, wts, k, nE, H, I, (int)act, g, u, y, out, tm, tm + nE, tm + 2 * nE } };
   if (REC) return jt_submit(env, &op);
@@ -166,7 +158,7 @@ static napi_value op_experts(napi_env env, napi_callback_info info) {
 void jt_program_exports(napi_env env, napi_value exports) {
   static const struct { const char *name; napi_callback cb; } fns[] = {
     { "programCreate", op_program_create }, { "programRecord", op_program_record }, { "programLength", op_program_length },
-    { "programRun", op_program_run }, { "copy", op_copy }, { "attendStep", op_attend_step }, { "experts", op_experts },
+    { "programRun", op_program_run }, { "attendStep", op_attend_step }, { "experts", op_experts },
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

@@ -46,7 +46,6 @@ void jt_op_run(const jt_kernels *K, const jt_op *op, int64_t P) {
   case JT_OP_RMSNORM: K->rmsnorm(&op->u.norm); break;
   case JT_OP_GATED: K->gated_act(op->u.gated.out, op->u.gated.gate, op->u.gated.up, op->u.gated.n, op->u.gated.act); break;
   case JT_OP_ADD: K->add(op->u.add.x, op->u.add.y, op->u.add.n); break;
-  case JT_OP_COPY: memmove(op->u.add.x, op->u.add.y, (size_t)op->u.add.n * 4); break;
   case JT_OP_ATTENTION: K->attention(&op->u.attn); break;
   case JT_OP_CONV: K->conv1d(&op->u.conv); break;
   case JT_OP_SCAN: K->scan(&op->u.scan); break;

@@ -17,7 +17,7 @@
 #define JT_PMM 4 /* matmuls in one op (a gate and an up, or q, k and v) */
 
 typedef enum {
-  JT_OP_MATMUL, JT_OP_RMSNORM, JT_OP_GATED, JT_OP_ADD, JT_OP_ATTENTION, JT_OP_CONV, JT_OP_SCAN, JT_OP_COPY,
+  JT_OP_MATMUL, JT_OP_RMSNORM, JT_OP_GATED, JT_OP_ADD, JT_OP_ATTENTION, JT_OP_CONV, JT_OP_SCAN,
   JT_OP_ATTEND_STEP, JT_OP_EXPERTS,
 } jt_op_kind;
 
@@ -43,7 +43,7 @@ typedef struct {
     struct { jt_matmul_args list[JT_PMM]; int n; } mm;
     jt_rmsnorm_args norm;
     struct { float *out; const float *gate, *up; int64_t n; int act; } gated;
-    struct { float *x; const float *y; int64_t n; } add; /* JT_OP_COPY too: x[0..n) = y[0..n) */
+    struct { float *x; const float *y; int64_t n; } add;
     jt_attention_args attn;
     jt_conv_args conv;
     jt_scan_args scan;

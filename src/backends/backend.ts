@@ -136,8 +136,6 @@ export interface OpRecorder {
   record(fn: () => void): RecordedProgram;
   /** Inside `record`: how many ops are recorded so far (a boundary between segments). */
   mark(): number;
-  /** dst[0..n) = src[0..n) */
-  copy(dst: Float32Array, src: Float32Array, n: number): void;
   attendStep(a: AttendStepArgs): void;
   experts(a: ExpertsArgs): void;
 }

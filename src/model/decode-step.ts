@@ -19,9 +19,12 @@ import { KVCache } from '../memory/kv-cache.js';
 import { RecurrentState } from '../memory/recurrent.js';
 import type { Weight } from '../tensor/weight.js';
 import type { Dims, JambaConfig } from './config.js';
-import { route } from './ffn.js';
-import { newConvArgs, newOp, newScanArgs, setOp } from './ops.js';
-import type { AttentionWeights, DenseWeights, JambaWeights, MambaWeights, MoeWeights } from './weights.js';
+import type { Segment } from './batch.js';
+import { denseFfn, route } from './ffn.js';
+import { mambaMixer } from './mamba.js';
+import { newOp, setOp } from './ops.js';
+import type { AttentionWeights, JambaWeights, MoeWeights } from './weights.js';
+import { Workspace } from './workspace.js';
 
 /** A router whose choice ends a segment. */
 interface RouterStop {
@@ -55,66 +58,36 @@ export class DecodeStep {
   private readonly p: Float64Array;
   /** The residual stream [H]: the caller embeds the token here before `run`, and reads it after. */
   readonly x: Float32Array;
-  /** The step's own buffers: the recorded ops point into them, so they live as long as it does. */
-  private readonly buffers: object[];
+  /** The step's own buffers (the recorded ops point into them, so they live as long as it does). */
+  private readonly ws = new Workspace();
 
   /** (weights: kept, since the recorded ops point into them) */
   private constructor(be: Backend, rec: OpRecorder, config: JambaConfig, private readonly weights: JambaWeights,
     private readonly dm: Dims, memory: SequenceMemory) {
-    const { H, I, E, N, K, R, nH, nKV, d, nE, k } = dm;
-    const P = R + 2 * N;
-    this.x = new Float32Array(H);
-    const a = new Float32Array(H), m = new Float32Array(H);
+    const { H, I, nH, nKV, d, nE, k } = dm;
+    const ws = this.ws, x = this.x = new Float32Array(H);
+    const a = ws.get('norm', H), m = ws.get('mix', H);
     const eps = config.rmsNormEps, act = config.hiddenAct;
     this.p = new Float64Array(nE);
-    const mamba = {
-      xz: new Float32Array(2 * E), v: new Float32Array(E), xdb: new Float32Array(P), dtIn: new Float32Array(R),
-      dt: new Float32Array(E), y: new Float32Array(E),
-    };
-    const att = { q: new Float32Array(nH * d), k: new Float32Array(nKV * d), v: new Float32Array(nKV * d), o: new Float32Array(nH * d) };
-    const ffn = { g: new Float32Array(Math.max(I, k * I)), u: new Float32Array(Math.max(I, k * I)), y: new Float32Array(k * H) };
-    const ops = [newOp(), newOp(), newOp()];
-    const x = this.x;
-    this.buffers = [a, m, mamba, att, ffn];
+    const segs: Segment[] = [{ memory, offset: 0, T: 1, past: 0 }]; // (past: not read by the mixers below)
+    const att = { q: ws.get('attn.q', nH * d), k: ws.get('attn.k', nKV * d), v: ws.get('attn.v', nKV * d), o: ws.get('attn.o', nH * d) };
+    const qkv = [newOp(), newOp(), newOp()];
 
+    // attention and MoE differ from forward's (attentionMixer, moeFfn): the KV row and the experts
+    // are chosen at run time; the Mamba mixer and the dense MLP are forward's own code
     const attention = (w: AttentionWeights, cache: KVCache): void => {
-      setOp(ops[0]!, att.q, a, w.q, 1); setOp(ops[1]!, att.k, a, w.k, 1); setOp(ops[2]!, att.v, a, w.v, 1);
-      be.matmulMany(ops);
+      setOp(qkv[0]!, att.q, a, w.q, 1); setOp(qkv[1]!, att.k, a, w.k, 1); setOp(qkv[2]!, att.v, a, w.v, 1);
+      be.matmulMany(qkv);
       rec.attendStep({ q: att.q, kNew: att.k, vNew: att.v, kCache: cache.k, vCache: cache.v, nH, nKV, d, scale: 1 / Math.sqrt(d), out: att.o });
       be.matmul(m, att.o, w.o, 1);
-    };
-    const mambaMix = (w: MambaWeights, st: RecurrentState): void => {
-      be.matmul(mamba.xz, a, w.inProj, 1, w.inBias);
-      const conv = newConvArgs();
-      conv.u = mamba.xz; conv.uStride = 2 * E; conv.state = st.conv; conv.w = w.convW; conv.bias = w.convB;
-      conv.T = 1; conv.E = E; conv.K = K; conv.act = act; conv.out = mamba.v;
-      be.conv1d(conv);
-      be.matmul(mamba.xdb, mamba.v, w.xProj, 1);
-      be.rmsNorm(mamba.xdb, mamba.xdb, w.dtNorm, 1, R, eps, P);
-      const bc = mamba.xdb.subarray(R), c = mamba.xdb.subarray(R + N);
-      be.rmsNorm(bc, bc, w.bNorm, 1, N, eps, P);
-      be.rmsNorm(c, c, w.cNorm, 1, N, eps, P);
-      rec.copy(mamba.dtIn, mamba.xdb, R);
-      be.matmul(mamba.dt, mamba.dtIn, w.dtProj, 1, w.dtBias);
-      const scan = newScanArgs();
-      scan.u = mamba.v; scan.dt = mamba.dt; scan.A = w.A; scan.B = scan.C = mamba.xdb; scan.bOffset = R; scan.cOffset = R + N;
-      scan.bcStride = P; scan.D = w.D; scan.z = mamba.xz; scan.zOffset = E; scan.zStride = 2 * E; scan.h = st.ssm;
-      scan.T = 1; scan.E = E; scan.N = N; scan.act = act; scan.out = mamba.y;
-      be.scan(scan);
-      be.matmul(m, mamba.y, w.outProj, 1, w.outBias);
-    };
-    const dense = (w: DenseWeights): void => {
-      setOp(ops[0]!, ffn.g, a, w.gate, 1); setOp(ops[1]!, ffn.u, a, w.up, 1);
-      be.matmulMany(ops.slice(0, 2));
-      be.gatedAct(ffn.g, ffn.g, ffn.u, I, act);
-      be.matmul(m, ffn.g, w.down, 1);
     };
     const moe = (w: MoeWeights): void => {
       const stop: RouterStop = { logits: new Float32Array(nE), sel: new Int32Array(k), wts: new Float32Array(k) };
       be.matmul(stop.logits, a, w.router, 1);
       this.ends.push(rec.mark());
       this.stops.push(stop);
-      rec.experts({ x: a, sel: stop.sel, wts: stop.wts, k, act, gate: w.gate, up: w.up, down: w.down, g: ffn.g, u: ffn.u, y: ffn.y, out: m });
+      rec.experts({ x: a, sel: stop.sel, wts: stop.wts, k, act, gate: w.gate, up: w.up, down: w.down,
+        g: ws.get('moe.g', k * I), u: ws.get('moe.u', k * I), y: ws.get('moe.y', k * H), out: m });
     };
 
     this.program = rec.record(() => {
@@ -129,12 +102,12 @@ export class DecodeStep {
         } else {
           const st = memory.recurrent(i);
           this.states.push(st.conv, st.ssm);
-          mambaMix(lw.mixer, st);
+          mambaMixer(be, ws, lw.mixer, dm, i, eps, act, a, m, segs, 1);
         }
         be.add(x, m, H);
         be.rmsNorm(a, x, lw.preFfNorm, 1, H, eps);
         if (lw.ffn.kind === 'moe') moe(lw.ffn);
-        else dense(lw.ffn);
+        else denseFfn(be, ws, lw.ffn, dm, act, a, m, 1);
         be.add(x, m, H);
       }
       this.ends.push(rec.mark());

@@ -37,6 +37,10 @@ export interface ForwardOptions {
 }
 
 const NO_OPTIONS: ForwardOptions = Object.freeze({});
+
+function checkToken(id: number, V: number): void {
+  if (!Number.isInteger(id) || id < 0 || id >= V) throw new JambaUserError(`token id ${id} is outside the vocabulary (0..${V - 1})`);
+}
 const NO_LOGITS = new Float32Array(0);
 
 /**
@@ -93,7 +97,7 @@ export class JambaModel {
   forward(batch: readonly SequenceInput[], opts: ForwardOptions = NO_OPTIONS): Float32Array {
     if (batch.length === 1 && batch[0]!.tokens.length === 1 && !opts.onHidden && this.recordedSteps) {
       const id = batch[0]!.tokens[0]!;
-      if (!Number.isInteger(id) || id < 0 || id >= this.dims.V) throw new JambaUserError(`token id ${id} is outside the vocabulary (0..${this.dims.V - 1})`);
+      checkToken(id, this.dims.V);
       const step = this.stepFor(batch[0]!.memory);
       if (step) return this.decodeStep(step, id, batch[0]!.memory, opts);
     }
@@ -115,7 +119,7 @@ export class JambaModel {
     for (const s of batch) {
       for (let i = 0; i < s.tokens.length; i++) {
         const id = s.tokens[i]!;
-        if (!Number.isInteger(id) || id < 0 || id >= V) throw new JambaUserError(`token id ${id} is outside the vocabulary (0..${V - 1})`);
+        checkToken(id, V);
         ids[o++] = id;
       }
     }

@@ -30,7 +30,8 @@ export function mambaMixer(
   const xz = ws.get('mamba.xz', T * 2 * E);  // [T, 2E]: u = [:, :E], z = [:, E:]
   const v = ws.get('mamba.v', T * E);        // [T, E] conv output after activation
   const xdb = ws.get('mamba.xdb', T * P);    // [T, R + 2N]: δ | B | C
-  const dtIn = ws.get('mamba.dtin', T * R);  // [T, R]
+  // dt_proj's input [T, R]: δ, the first R of each xdb row (one token: the row itself, no copy)
+  const dtIn = T === 1 ? ws.sub(xdb, 0, R) : ws.get('mamba.dtin', T * R);
   const dt = ws.get('mamba.dt', T * E);      // [T, E] dt_proj(δ) + bias
   const y = ws.get('mamba.y', T * E);        // [T, E]
 
@@ -48,7 +49,7 @@ export function mambaMixer(
   const bc = ws.sub(xdb, R), c = ws.sub(xdb, R + N);
   be.rmsNorm(bc, bc, w.bNorm, T, N, eps, P);
   be.rmsNorm(c, c, w.cNorm, T, N, eps, P);
-  for (let t = 0; t < T; t++) dtIn.set(ws.sub(xdb, t * P, t * P + R), t * R);
+  if (T > 1) for (let t = 0; t < T; t++) dtIn.set(ws.sub(xdb, t * P, t * P + R), t * R);
   be.matmul(dt, dtIn, w.dtProj, T, w.dtBias);
   const scan = ws.ops<ScanArgs>('mamba.scan', 1, newScanArgs)[0]!;
   for (const s of segs) {

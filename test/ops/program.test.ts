@@ -3,8 +3,8 @@
  * rows written at position P, then attention over 0..P) and experts (the chosen experts of one token,
  * summed in ascending expert order) against the reference backend on random inputs of odd sizes, and
  * bit for bit against the native ops they stand for (append + attention; matmulMany + gatedAct + the
- * sum model/ffn.ts does), on every ISA; copy likewise. Recording and replaying them is
- * test/model/decode-step.test.ts.
+ * sum model/ffn.ts does), on every ISA; and experts' checks of its weights. Recording and replaying
+ * them is test/model/decode-step.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,11 +84,15 @@ test('experts: the chosen experts of one token against the reference, and native
   });
 });
 
-test('copy copies n values and checks its arrays', { skip: skipReason() }, () => {
+test('experts names a bad weight: its pair of arguments, a wrong array type, an unknown type code, too few bytes', { skip: skipReason() }, () => {
   const a = loadAddon()!;
-  const src = rand(rng(33), 29), dst = new Float32Array(31);
-  a.copy!(dst, src, 29);
-  assertBitEqual(dst.subarray(0, 29), src, 'copy');
-  assert.equal(dst[29], 0);
-  assert.throws(() => a.copy!(dst, src, 30), /copy: arrays shorter than n/);
+  const H = 4, I = 4, nE = 2, good = new Uint8Array(H * I * 4);
+  const call = (w: (Uint8Array | Float32Array | number)[]) => a.experts!(new Float32Array(H), Int32Array.from([1, 0]), new Float32Array(2), 2, 0,
+    new Float32Array(2 * I), new Float32Array(2 * I), new Float32Array(2 * H), new Float32Array(H), H, I, 0, nE, ...(w as (Uint8Array | number)[]));
+  const pairs = (bad: (Uint8Array | Float32Array | number)[], at: number) =>
+    Array.from({ length: 3 * nE }, (_, i) => (i === at ? bad : [good, 0])).flat();
+  call(pairs([good, 0], 0)); // all good
+  assert.throws(() => call(pairs([new Float32Array(16), 0], 3)), /experts, weight pair at arguments 19-20: argument 0 must be a Uint8Array/);
+  assert.throws(() => call(pairs([good, 99], 4)), /experts: weight 4 \(argument 21\): dtype code 99 unknown/);
+  assert.throws(() => call(pairs([new Uint8Array(H * I * 4 - 1), 0], 5)), /experts: weight 5 \(argument 23\).*fewer than 4 rows/);
 });

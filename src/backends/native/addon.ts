@@ -33,8 +33,6 @@ export interface NativeAddon {
   programRecord?(handle: object | null): void;
   programLength?(handle: object): number;
   programRun?(handle: object, from: number, to: number, P: number, live: number): void;
-  /** dst[0..n) = src[0..n) (an op, so it can be recorded). */
-  copy?(dst: Float32Array, src: Float32Array, n: number): void;
   /** One token's attention at position P (−1 while recording: the program's run-time position). */
   attendStep?(q: Float32Array, kNew: Float32Array, vNew: Float32Array, kCache: Float32Array, vCache: Float32Array,
     nH: number, nKV: number, d: number, scale: number, out: Float32Array, P: number): void;

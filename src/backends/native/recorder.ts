@@ -20,12 +20,12 @@ export interface RecorderHost {
   actCode(act: ExpertsArgs['act']): number;
 }
 
-type ProgramAddon = Required<Pick<NativeAddon, 'programCreate' | 'programRecord' | 'programLength' | 'programRun' | 'copy' | 'attendStep' | 'experts'>>;
+type ProgramAddon = Required<Pick<NativeAddon, 'programCreate' | 'programRecord' | 'programLength' | 'programRun' | 'attendStep' | 'experts'>>;
 
 /** The addon's program functions, or null when it is older than them. */
 export function programAddon(a: NativeAddon): (NativeAddon & ProgramAddon) | null {
   const ok = typeof a.programCreate === 'function' && typeof a.programRecord === 'function' && typeof a.programLength === 'function' &&
-    typeof a.programRun === 'function' && typeof a.copy === 'function' && typeof a.attendStep === 'function' && typeof a.experts === 'function';
+    typeof a.programRun === 'function' && typeof a.attendStep === 'function' && typeof a.experts === 'function';
   return ok ? (a as NativeAddon & ProgramAddon) : null;
 }
 
@@ -69,11 +69,6 @@ export class NativeRecorder implements OpRecorder {
 
   mark(): number {
     return this.addon.programLength(this.inside('mark'));
-  }
-
-  copy(dst: Float32Array, src: Float32Array, n: number): void {
-    this.inside('copy');
-    this.addon.copy(dst, src, n);
   }
 
   attendStep(a: AttendStepArgs): void {

@@ -7,6 +7,12 @@ import { KVCache } from '../src/memory/kv-cache.js';
 import type { SequenceMemory } from '../src/memory/sequence.js';
 
 /** Value of `--name` on the command line (or undefined). */
+/** The median (of an even count, the mean of the middle two). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 export function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;

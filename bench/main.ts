@@ -30,7 +30,7 @@ import { f32Weight } from '../src/tensor/weight.js';
 import { benchGguf, type BenchModel } from './models.js';
 import { bytesPerToken, modelBytes } from './bytes.js';
 import { svg, type Row } from './plot.js';
-import { flag } from './common.js';
+import { flag, median } from './common.js';
 
 const HELP = `usage: npm run bench -- --json <file> [--svg <file>] [--quick] [--types f32,f16,bf16,q8_0,q4_k_m]
                    [--long-types f32,q4_k_m] [--runs n] [--long-runs n] [--threads n] [--cache <dir>] [--skip-peer] [--skip-long]`;
@@ -94,7 +94,6 @@ function child(script: string, args: string[]): RunResult | null {
   }
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 
 /** One output row: the median of each measured number over the runs, other fields from the first run. */
 function aggregate(base: Record<string, unknown>, rs: RunResult[]): Record<string, unknown> {

@@ -4,15 +4,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { KVCache } from '../src/memory/kv-cache.js';
+import { createBackend } from '../src/backends/index.js';
+import type { Backend } from '../src/backends/backend.js';
+import { loadModel } from '../src/model/load.js';
+import type { JambaModel } from '../src/model/jamba.js';
+import { JambaUserError } from '../src/errors.js';
 import type { SequenceMemory } from '../src/memory/sequence.js';
 
-/** Value of `--name` on the command line (or undefined). */
 /** The median (of an even count, the mean of the middle two). */
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** Value of `--name` on the command line (or undefined). */
 export function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -61,4 +66,24 @@ export function peakRssMb(): number {
     if (m) return Number(m[1]) / 1024;
   } catch { /* not Linux */ }
   return process.resourceUsage().maxRSS / 1024;
+}
+
+/**
+ * The native backend on --threads (default 2) and the model at --model, for a one-model tool: exits 2
+ * with `usage` when --model is missing, 1 with the message when the model cannot be loaded.
+ */
+export async function toolModel(tool: string, usage: string): Promise<{ be: Backend; model: JambaModel }> {
+  const path = flag('model');
+  if (!path) {
+    console.error(`usage: ${usage}`);
+    process.exit(2);
+  }
+  const be = createBackend('native', Number(flag('threads') ?? 2));
+  try {
+    return { be, model: await loadModel(path, be) };
+  } catch (e) {
+    if (!(e instanceof JambaUserError)) throw e;
+    console.error(`${tool}: ${e.message}`);
+    process.exit(1);
+  }
 }

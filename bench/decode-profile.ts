@@ -10,29 +10,13 @@
  *
  *   node dist/bench/decode-profile.js --model <gguf|folder> [--threads 2] [--decode 64] [--top 14] [--context C]
  */
-import { createBackend } from '../src/backends/index.js';
 import type { Weight } from '../src/tensor/weight.js';
-import { loadModel } from '../src/model/load.js';
-import { JambaUserError } from '../src/errors.js';
 import { argmax } from '../src/generate/sampling.js';
-import { fillContext, flag } from './common.js';
+import { fillContext, flag, toolModel } from './common.js';
 
 const OPS = ['matmul', 'matmulMany', 'rmsNorm', 'attention', 'conv1d', 'scan', 'gatedAct', 'add', 'embed'] as const;
 
-const modelPath = flag('model');
-if (!modelPath) {
-  console.error('usage: node dist/bench/decode-profile.js --model <gguf|folder> [--threads 2] [--decode 64] [--top 14] [--context C]');
-  process.exit(2);
-}
-const be = createBackend('native', Number(flag('threads') ?? 2));
-let model: Awaited<ReturnType<typeof loadModel>>;
-try {
-  model = await loadModel(modelPath, be);
-} catch (e) {
-  if (!(e instanceof JambaUserError)) throw e;
-  console.error(`decode-profile: ${e.message}`);
-  process.exit(1);
-}
+const { be, model } = await toolModel('decode-profile', 'node dist/bench/decode-profile.js --model <gguf|folder> [--threads 2] [--decode 64] [--top 14] [--context C]');
 const D = Number(flag('decode') ?? 64), top = Number(flag('top') ?? 14), C = Number(flag('context') ?? 0);
 const ms = new Map<string, number>(), calls = new Map<string, number>();
 const ops = be as unknown as Record<string, (...a: unknown[]) => unknown>;

@@ -7,25 +7,9 @@
  *
  *   node dist/bench/decode-step-ab.js --model <gguf|folder> [--threads 2] [--pairs 30]
  */
-import { createBackend } from '../src/backends/index.js';
-import { loadModel } from '../src/model/load.js';
-import { JambaUserError } from '../src/errors.js';
-import { flag, median } from './common.js';
+import { flag, median, toolModel } from './common.js';
 
-const modelPath = flag('model');
-if (!modelPath) {
-  console.error('usage: node dist/bench/decode-step-ab.js --model <gguf|folder> [--threads 2] [--pairs 30]');
-  process.exit(2);
-}
-const be = createBackend('native', Number(flag('threads') ?? 2));
-let model: Awaited<ReturnType<typeof loadModel>>;
-try {
-  model = await loadModel(modelPath, be);
-} catch (e) {
-  if (!(e instanceof JambaUserError)) throw e;
-  console.error(`decode-step-ab: ${e.message}`);
-  process.exit(1);
-}
+const { be, model } = await toolModel('decode-step-ab', 'node dist/bench/decode-step-ab.js --model <gguf|folder> [--threads 2] [--pairs 30]');
 const pairs = Number(flag('pairs') ?? 30);
 const out = new Float32Array(model.dims.V);
 const prompt = Array.from({ length: 64 }, (_, i) => i + 1);

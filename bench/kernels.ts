@@ -14,6 +14,7 @@ import { f32ToBf16, f32ToF16, type DType } from '../src/tensor/dtype.js';
 import { makeWeight, type Weight } from '../src/tensor/weight.js';
 import { isQuantized, quantizeRows } from '../src/tensor/quant/index.js';
 import { allocBytes, allocFloats } from '../src/memory/pages.js';
+import { median } from './common.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,6 +46,13 @@ function onPages(data: Uint8Array): Uint8Array {
   const out = allocBytes(data.byteLength);
   out.set(data);
   return out;
+}
+
+/** Seconds of one run of fn. */
+function seconds(fn: () => void): number {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
 /** Median seconds of `reps` runs of fn (after one warm-up). */
@@ -117,8 +125,15 @@ for (const dtype of types) {
   const one = (l: { k: Float32Array; v: Float32Array }) => nb.attention({ q, k: l.k, v: l.v, T: 1, past: S - 1, nH, nKV, d, scale: 0.125, out });
   const hot = time(() => one(layers[0]!), 20);
   console.log(`attention decode, ${S} keys, one layer again and again: ${(hot * 1e3).toFixed(2)} ms, ${(kvBytes / hot / 1e9).toFixed(1)} GB/s of K and V`);
-  const cold = time(() => { for (const l of layers) one(l); }, 5);
-  console.log(`attention decode, ${S} keys, ${L} layers read cold (${(L * kvBytes / 1e6).toFixed(0)} MB): ${(cold * 1e3).toFixed(1)} ms, ${(L * kvBytes / cold / 1e9).toFixed(1)} GB/s`);
+  // the same caches swept by the bandwidth probe, alternating with attention: what streaming them can reach now
+  const colds: number[] = [], sweeps: number[] = [];
+  one(layers[0]!);
+  for (let r = 0; r < 7; r++) {
+    colds.push(seconds(() => { for (const l of layers) one(l); }));
+    sweeps.push(seconds(() => { for (const l of layers) { nb.streamSum(l.k); nb.streamSum(l.v); } }));
+  }
+  const cold = median(colds), sweep = median(sweeps);
+  console.log(`attention decode, ${S} keys, ${L} layers read cold (${(L * kvBytes / 1e6).toFixed(0)} MB): ${(cold * 1e3).toFixed(1)} ms, ${(L * kvBytes / cold / 1e9).toFixed(1)} GB/s; the probe sweeping the same caches ${(L * kvBytes / sweep / 1e9).toFixed(1)} GB/s (attention ${(sweep / cold).toFixed(2)} of it)`);
 }
 {
   const rows = 256, cols = 256, T = 16;

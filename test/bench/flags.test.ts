@@ -37,3 +37,19 @@ test('bench rejects an unknown flag, a stray argument, a missing value and bad n
     assert.equal(r.stdout, '', args.join(' '));
   }
 });
+
+test('cache-probe names a bad flag or a missing model before measuring anything', () => {
+  const PROBE = fileURLToPath(new URL('../../bench/cache-probe.js', import.meta.url));
+  const cases: [string[], number, RegExp][] = [
+    [[], 2, /^usage: node dist\/bench\/cache-probe\.js --model <gguf>/],
+    [['--model', 'm.gguf', '--context', 'lots'], 2, /^cache-probe: --context must be an integer ≥ 0, got 'lots'\n$/],
+    [['--model', 'm.gguf', '--tokens', '0'], 2, /^cache-probe: --tokens must be a positive integer, got '0'\n$/],
+    [['--model', '/nonexistent/m.gguf'], 1, /^cache-probe: .*\/nonexistent\/m\.gguf/],
+  ];
+  for (const [args, code, want] of cases) {
+    const r = spawnSync(process.execPath, [PROBE, ...args], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, code, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, want, args.join(' '));
+    assert.equal(r.stdout, '', args.join(' '));
+  }
+});

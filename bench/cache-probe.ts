@@ -6,9 +6,11 @@
  * (bytes.ts) over each time. When the steady tokens are faster, the caches keep part of the model
  * between tokens, and the bytes model, which charges every byte at one rate, under-predicts that
  * model's speed. (A token right after one swept token is not yet steady: the L3 takes several tokens to
- * hold a model's bytes again, so the two phases are kept apart.) *
+ * hold a model's bytes again, so the two phases are kept apart.)
+ *
  *   node dist/bench/cache-probe.js --model <gguf> [--context C] [--tokens 24] [--threads 2]
  */
+import { statSync } from 'node:fs';
 import { argmax } from '../src/generate/sampling.js';
 import { allocFloats } from '../src/memory/pages.js';
 import { bytesPerToken, modelBytes } from './bytes.js';
@@ -17,10 +19,14 @@ import { fillContext, flag, median, toolModel } from './common.js';
 const C = Number(flag('context') ?? 0), N = Number(flag('tokens') ?? 24);
 if (!Number.isInteger(C) || C < 0) { console.error(`cache-probe: --context must be an integer ≥ 0, got '${flag('context')}'`); process.exit(2); }
 if (!Number.isInteger(N) || N < 1) { console.error(`cache-probe: --tokens must be a positive integer, got '${flag('tokens')}'`); process.exit(2); }
+if (flag('model') && statSync(flag('model')!, { throwIfNoEntry: false })?.isDirectory()) {
+  console.error('cache-probe: --model must be a GGUF file (bytes per token come from its tensor table), not a folder');
+  process.exit(2);
+}
 const { be, model } = await toolModel('cache-probe', 'node dist/bench/cache-probe.js --model <gguf> [--context C] [--tokens 24] [--threads 2]');
 const { nE, k, nKV, d, V } = model.dims;
 const perToken = bytesPerToken(modelBytes(flag('model')!, k, nE, nKV * d), C);
-const nb = be as unknown as { streamSum(x: Float32Array): number };
+const nb = be as unknown as { streamSum(x: Float32Array): number }; // toolModel's backend is always the native one
 const evict = allocFloats(256 << 20).fill(1); // 1 GB
 
 const seq = model.newSequence();

@@ -70,7 +70,7 @@ export function peakRssMb(): number {
 
 /**
  * The native backend on --threads (default 2) and the model at --model, for a one-model tool: exits 2
- * with `usage` when --model is missing, 1 with the message when the model cannot be loaded.
+ * with `usage` when --model is missing, 1 with the message when the addon or the model cannot be loaded.
  */
 export async function toolModel(tool: string, usage: string): Promise<{ be: Backend; model: JambaModel }> {
   const path = flag('model');
@@ -78,8 +78,8 @@ export async function toolModel(tool: string, usage: string): Promise<{ be: Back
     console.error(`usage: ${usage}`);
     process.exit(2);
   }
-  const be = createBackend('native', Number(flag('threads') ?? 2));
   try {
+    const be = createBackend('native', Number(flag('threads') ?? 2));
     return { be, model: await loadModel(path, be) };
   } catch (e) {
     if (!(e instanceof JambaUserError)) throw e;

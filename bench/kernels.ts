@@ -4,8 +4,8 @@
  * (T = 1, one 16–32 MB matrix again and again: GB/s of weight bytes; one 1024×512 matrix that stays in
  * L2; an lm_head-sized 65536×512 matrix) and decode-shaped cold (T = 1 over
  * ~110 MB of distinct 1024×512 matrices, as a decoded token meets its layers) — attention decode over
- * 32K cached keys (one layer again and again, and 16 layers read cold), and the reference backend on a
- * small case.
+ * 32K cached keys (one layer again and again, and 16 layers read cold, against the bandwidth probe
+ * sweeping the same caches in turn), and the reference backend on a small case.
  * Usage: node dist/bench/kernels.js [--threads n] [--isa generic|avx2|avx512|avx512vnni] [--types f32,q8_0,…]
  */
 import { RefBackend } from '../src/backends/ref/index.js';

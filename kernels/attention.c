@@ -22,7 +22,7 @@
  * L1 (its value pass follows within the block). Session 9, a C harness (bench-small's heads, 16K and
  * 32K keys, ~600 MB of caches on 2 MB pages read cold, 2 threads, A/B alternating): T1 at 48 keys took
  * 0.95× the time of T0 at 16 (session 3's choice: 7.1–7.8 → 9.2–9.6 GB/s over none); T1 for the values
- * too, or a second far prefetch of either, 1.00–1.13×; no software prefetch at all 1.39×. */
+ * too 1.05–1.07×; a second, farther prefetch of keys or values 0.96–1.05×; no software prefetch 1.39×. */
 #ifndef KPF
 #define KPF 48
 #endif
@@ -51,7 +51,7 @@ static inline __attribute__((always_inline)) void scores(const int NG, const int
   if (DC && NG * DC <= 16) {
     /* the group's queries fit in 16 registers (bench-small's 4 heads of 64 under AVX-512): loaded once,
      * not once per key. The same FMAs in the same order as below, so the same bits. Harness above:
-     * 0.70× the time with the caches in L2, 0.95–0.97× cold. */
+     * 0.70× the time with the caches in L2, 0.95–0.98× cold. */
     vf qr[GMAX][DC ? DC : 1];
     for (int g = 0; g < NG; g++)
       for (int64_t u = 0; u < DC; u++) qr[g][u] = vload(q[g] + u * JT_W);

@@ -1,4 +1,4 @@
-/** `npm run bench` flags: --help answers, and a bad flag ends the run with one line naming it before anything is measured. */
+/** `npm run bench` flags (and cache-probe's): --help answers, and a bad flag ends the run with one line naming it before anything is measured. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -40,14 +40,18 @@ test('bench rejects an unknown flag, a stray argument, a missing value and bad n
 
 test('cache-probe names a bad flag or a missing model before measuring anything', () => {
   const PROBE = fileURLToPath(new URL('../../bench/cache-probe.js', import.meta.url));
-  const cases: [string[], number, RegExp][] = [
+  const cases: [string[], number, RegExp, Record<string, string>?][] = [
     [[], 2, /^usage: node dist\/bench\/cache-probe\.js --model <gguf>/],
     [['--model', 'm.gguf', '--context', 'lots'], 2, /^cache-probe: --context must be an integer ≥ 0, got 'lots'\n$/],
     [['--model', 'm.gguf', '--tokens', '0'], 2, /^cache-probe: --tokens must be a positive integer, got '0'\n$/],
     [['--model', '/nonexistent/m.gguf'], 1, /^cache-probe: .*\/nonexistent\/m\.gguf/],
+    [['--model', fileURLToPath(new URL('../../../models/jamba-tinystories', import.meta.url))], 2, /^cache-probe: --model must be a GGUF file .*not a folder\n$/],
+    // the shared tool helper: an addon that will not load is one line, not a stack trace
+    [['--model', 'm.gguf'], 1, /^cache-probe: the native backend is not available: cannot load \/nonexistent\/addon\.node/,
+      { JAMBA_NATIVE_ADDON: '/nonexistent/addon.node' }],
   ];
-  for (const [args, code, want] of cases) {
-    const r = spawnSync(process.execPath, [PROBE, ...args], { encoding: 'utf8', timeout: 30_000 });
+  for (const [args, code, want, env] of cases) {
+    const r = spawnSync(process.execPath, [PROBE, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
     assert.equal(r.status, code, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, want, args.join(' '));
     assert.equal(r.stdout, '', args.join(' '));

@@ -57,3 +57,19 @@ test('cache-probe names a bad flag or a missing model before measuring anything'
     assert.equal(r.stdout, '', args.join(' '));
   }
 });
+
+test('child-jamba --cold times tokens after a cache-emptying sweep, and reports memory from before the sweep buffer', () => {
+  const CHILD = fileURLToPath(new URL('../../bench/child-jamba.js', import.meta.url));
+  const model = fileURLToPath(new URL('../../../models/jamba-tinystories', import.meta.url));
+  const run = (cold: number) => {
+    const r = spawnSync(process.execPath, [CHILD, '--model', model, '--threads', '2', '--prefill', '0', '--decode', '4', '--warmup', '1', '--context', '64', '--cold', String(cold)], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+  };
+  const with3 = run(3), without = run(0);
+  assert.equal(with3.decode_cold_tokens, 3);
+  assert.ok(with3.decode_cold_tokens_per_s! > 0 && Number.isFinite(with3.decode_cold_tokens_per_s), String(with3.decode_cold_tokens_per_s));
+  assert.equal(without.decode_cold_tokens_per_s, undefined);
+  // the 1 GB sweep buffer is not counted in the engine's memory
+  assert.ok(with3.peak_rss_mb! < without.peak_rss_mb! + 256, `${with3.peak_rss_mb} vs ${without.peak_rss_mb}`);
+});

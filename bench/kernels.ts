@@ -2,8 +2,10 @@
  * Kernel micro-benchmark (not part of npm test): matmul throughput of the native backend on f32,
  * f16, bf16 and block-quantised weights — prefill-shaped (T = 128, compute-bound: GFLOP/s), decode-shaped
  * (T = 1, one 16–32 MB matrix again and again: GB/s of weight bytes; one 1024×512 matrix that stays in
- * L2; an lm_head-sized 65536×512 matrix) and decode-shaped cold (T = 1 over
- * ~110 MB of distinct 1024×512 matrices, as a decoded token meets its layers) — attention decode over
+ * L2; an lm_head-sized 65536×512 matrix, which the host's 300 MB L3 holds when repeated) and
+ * decode-shaped cold (T = 1 over ~800 MB of distinct matrices, past the L3: 1024×512 ones, as a small
+ * model's token meets its layers, and 65536×512 ones, as a large model's long rows stream) — the
+ * difference between the two is what each op's start and end cost — attention decode over
  * 32K cached keys (one layer again and again, and 16 layers read cold, against the bandwidth probe
  * sweeping the same caches in turn), and the reference backend on a small case.
  * Usage: node dist/bench/kernels.js [--threads n] [--isa generic|avx2|avx512|avx512vnni] [--types f32,q8_0,…]
@@ -106,12 +108,12 @@ for (const dtype of types) {
   {
     const rows = 65536, cols = 512, w = weight(dtype, rows, cols), x = new Float32Array(cols).fill(0.01), y = new Float32Array(rows);
     const s = time(() => nb.matmul(y, x, w, 1), 9);
-    console.log(`${dtype} matvec ${rows}x${cols} (an lm_head): ${(s * 1e3).toFixed(2)} ms, ${(w.data.byteLength / s / 1e9).toFixed(1)} GB/s of weights`);
+    console.log(`${dtype} matvec ${rows}x${cols} (an lm_head, repeated): ${(s * 1e3).toFixed(2)} ms, ${(w.data.byteLength / s / 1e9).toFixed(1)} GB/s of weights`);
   }
-  // decode, cold: one token through enough distinct 1024x512 matrices to leave the caches (~110 MB)
-  {
-    const rows = 1024, cols = 512, w0 = weight(dtype, rows, cols);
-    const ws = Array.from({ length: Math.ceil(110e6 / w0.data.byteLength) }, (_, i) => makeWeight(`w${i}`, dtype, [rows, cols], onPages(w0.data)));
+  // decode, cold: one token through enough distinct matrices to leave every cache (~800 MB; the L3 is 300 MB)
+  for (const rows of [1024, 65536]) {
+    const cols = 512, w0 = weight(dtype, rows, cols);
+    const ws = Array.from({ length: Math.ceil(800e6 / w0.data.byteLength) }, (_, i) => makeWeight(`w${i}`, dtype, [rows, cols], onPages(w0.data)));
     const x = new Float32Array(cols).fill(0.01), y = new Float32Array(rows);
     const s = time(() => { for (const w of ws) nb.matmul(y, x, w, 1); }, 5);
     console.log(`${dtype} matvec cold, ${ws.length} x ${rows}x${cols}: ${(ws.length * w0.data.byteLength / s / 1e9).toFixed(1)} GB/s of weights`);

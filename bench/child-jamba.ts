@@ -21,10 +21,11 @@ import { argmax } from '../src/generate/sampling.js'; // the engine's greedy pic
 import { allocFloats } from '../src/memory/pages.js';
 import { fillContext, flag, peakRssMb, promptIds } from './common.js';
 
+const N = Number(flag('cold') ?? 0); // tokens timed after a cache-emptying sweep each
+if (!Number.isInteger(N) || N < 0) { console.error(`child-jamba: --cold must be an integer ≥ 0, got '${flag('cold')}'`); process.exit(2); }
 const model = await loadModel(flag('model')!, createBackend('native', Number(flag('threads') ?? 2)));
 const P = Number(flag('prefill') ?? 512), D = Number(flag('decode') ?? 128), C = Number(flag('context') ?? 0);
 const W = Number(flag('warmup') ?? 1); // untimed decode steps when there is no prefill
-const N = Number(flag('cold') ?? 0); // tokens timed after a cache-emptying sweep each
 const V = model.dims.V;
 const seq = model.newSequence();
 const logits = new Float32Array(V);
@@ -65,7 +66,8 @@ const result: Record<string, unknown> = {
   peak_rss_mb: peakRssMb(), rss_mb: Math.max(rssBefore, process.memoryUsage().rss) / 2 ** 20,
   context_tokens: C || undefined, kv_mb: kvBytes / 2 ** 20,
 };
-if (N > 0 && backend.streamSum) {
+if (N > 0) {
+  if (!backend.streamSum) { console.error('child-jamba: --cold needs the native backend (its bandwidth probe empties the caches)'); process.exit(1); }
   const sweep = allocFloats(256 << 20).fill(1); // 1 GB, on 2 MB pages like the weights
   let coldS = 0;
   for (let i = 0; i < N; i++) {

@@ -72,4 +72,7 @@ test('child-jamba --cold times tokens after a cache-emptying sweep, and reports 
   assert.equal(without.decode_cold_tokens_per_s, undefined);
   // the 1 GB sweep buffer is not counted in the engine's memory
   assert.ok(with3.peak_rss_mb! < without.peak_rss_mb! + 256, `${with3.peak_rss_mb} vs ${without.peak_rss_mb}`);
+  const bad = spawnSync(process.execPath, [CHILD, '--model', model, '--cold', '-1'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /^child-jamba: --cold must be an integer ≥ 0, got '-1'\n$/);
 });

@@ -3,12 +3,14 @@
  * per metric, the engines' ratio above each pair); right,
  * decode tokens/s against context length for bench-small and bench-small-attn (log-2 x axis, one line
  * per model and weight type, a colour per weight type, all-attention dashed, and the hybrid /
- * all-attention ratio at the longest context). Plain SVG text, no dependencies.
+ * all-attention ratio at the longest context, steady and with the caches emptied before each token
+ * where the run measured it). Plain SVG text, no dependencies.
  */
 export interface Row {
   engine: string; model: string; weights: string; context_tokens?: number;
   prefill_tokens?: number; decode_tokens?: number;
   prefill_tokens_per_s: number | null; decode_tokens_per_s: number | null;
+  decode_cold_tokens_per_s?: number;
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
@@ -85,9 +87,12 @@ function lines(rows: Row[], x0: number, y0: number, w: number, h: number): strin
   });
   const last = ctxs[ctxs.length - 1]!; /* hybrid / all-attention at the longest context, beside its points */
   weights.forEach((wt, wi) => {
-    const at = (model: string) => lc.find((r) => r.model === model && r.weights === wt && r.context_tokens === last)?.decode_tokens_per_s;
-    const hy = at('bench-small'), aa = at('bench-small-attn');
-    if (hy && aa) out.push(text(lx(last) + 6, (ly(hy) + ly(aa)) / 2 + 4, `${(hy / aa).toFixed(2)}×`, `font-size="10" font-weight="bold" fill="${COLORS[wi % COLORS.length]}"`));
+    const at = (model: string) => lc.find((r) => r.model === model && r.weights === wt && r.context_tokens === last);
+    const h = at('bench-small'), a = at('bench-small-attn'), hy = h?.decode_tokens_per_s, aa = a?.decode_tokens_per_s;
+    if (!hy || !aa) return;
+    const y = (ly(hy) + ly(aa)) / 2 + 4, fill = `fill="${COLORS[wi % COLORS.length]}"`;
+    out.push(text(lx(last) + 6, y, `${(hy / aa).toFixed(2)}×`, `font-size="10" font-weight="bold" ${fill}`));
+    if (h?.decode_cold_tokens_per_s && a?.decode_cold_tokens_per_s) out.push(text(lx(last) + 6, y + 11, `cold ${(h.decode_cold_tokens_per_s / a.decode_cold_tokens_per_s).toFixed(2)}×`, `font-size="9" ${fill}`));
   });
   for (const c of ctxs) out.push(text(lx(c) - 10, y0 + h + 14, c >= 1024 ? `${c / 1024}K` : String(c)));
   out.push(`<line x1="${x0}" y1="${y0 + h}" x2="${x0 + w}" y2="${y0 + h}" stroke="black"/>`, `<line x1="${x0}" y1="${y0}" x2="${x0}" y2="${y0 + h}" stroke="black"/>`);
@@ -96,7 +101,7 @@ function lines(rows: Row[], x0: number, y0: number, w: number, h: number): strin
 }
 
 export function svg(rows: Row[]): string {
-  const W = 1000, H = 420;
+  const W = 1060, H = 420; /* the right edge leaves room for the ratios beside the last context */
   const body = [...bars(rows, 40, 40, 500, 280), ...lines(rows, 620, 40, 340, 280)];
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}"><rect width="100%" height="100%" fill="white"/>\n${body.join('\n')}\n</svg>\n`;
 }

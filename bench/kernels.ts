@@ -82,6 +82,7 @@ console.log(`native: ${JSON.stringify(nb.info)}`);
 const ref = new RefBackend();
 
 const types = (arg('types') ?? 'f32,f16,bf16,q8_0,q4_k,q6_k').split(',') as DType[];
+const coldArena = allocBytes(800 * 2 ** 20); // the cold sets' weights, on 2 MB pages like a loaded model's
 for (const dtype of types) {
   // prefill: T=128 tokens through a 1024x1024 layer
   {
@@ -110,10 +111,14 @@ for (const dtype of types) {
     const s = time(() => nb.matmul(y, x, w, 1), 9);
     console.log(`${dtype} matvec ${rows}x${cols} (an lm_head, repeated): ${(s * 1e3).toFixed(2)} ms, ${(w.data.byteLength / s / 1e9).toFixed(1)} GB/s of weights`);
   }
-  // decode, cold: one token through enough distinct matrices to leave every cache (~800 MB; the L3 is 300 MB)
+  // decode, cold: one token through enough distinct matrices to leave every cache (~800 MB; the L3 is 300 MB),
+  // copies of one matrix laid end to end in one arena that every type and shape reuses
   for (const rows of [1024, 65536]) {
-    const cols = 512, w0 = weight(dtype, rows, cols);
-    const ws = Array.from({ length: Math.ceil(800e6 / w0.data.byteLength) }, (_, i) => makeWeight(`w${i}`, dtype, [rows, cols], onPages(w0.data)));
+    const cols = 512, w0 = weight(dtype, rows, cols), size = w0.data.byteLength;
+    const ws = Array.from({ length: Math.floor(coldArena.byteLength / size) }, (_, i) => {
+      coldArena.set(w0.data, i * size);
+      return makeWeight(`w${i}`, dtype, [rows, cols], coldArena.subarray(i * size, (i + 1) * size));
+    });
     const x = new Float32Array(cols).fill(0.01), y = new Float32Array(rows);
     const s = time(() => { for (const w of ws) nb.matmul(y, x, w, 1); }, 5);
     console.log(`${dtype} matvec cold, ${ws.length} x ${rows}x${cols}: ${(ws.length * w0.data.byteLength / s / 1e9).toFixed(1)} GB/s of weights`);

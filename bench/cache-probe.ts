@@ -12,9 +12,8 @@
  */
 import { statSync } from 'node:fs';
 import { argmax } from '../src/generate/sampling.js';
-import { allocFloats } from '../src/memory/pages.js';
 import { bytesPerToken, modelBytes } from './bytes.js';
-import { fillContext, flag, median, toolModel } from './common.js';
+import { cacheEmptier, fillContext, flag, median, toolModel } from './common.js';
 
 const C = Number(flag('context') ?? 0), N = Number(flag('tokens') ?? 24);
 if (!Number.isInteger(C) || C < 0) { console.error(`cache-probe: --context must be an integer ≥ 0, got '${flag('context')}'`); process.exit(2); }
@@ -26,8 +25,7 @@ if (flag('model') && statSync(flag('model')!, { throwIfNoEntry: false })?.isDire
 const { be, model } = await toolModel('cache-probe', 'node dist/bench/cache-probe.js --model <gguf> [--context C] [--tokens 24] [--threads 2]');
 const { nE, k, nKV, d, V } = model.dims;
 const perToken = bytesPerToken(modelBytes(flag('model')!, k, nE, nKV * d), C);
-const nb = be as unknown as { streamSum(x: Float32Array): number }; // toolModel's backend is always the native one
-const evict = allocFloats(256 << 20).fill(1); // 1 GB
+const empty = cacheEmptier(be)!; // toolModel's backend is always the native one
 
 const seq = model.newSequence();
 if (C > 0) fillContext(seq, C, 2 * N + 8);
@@ -43,7 +41,7 @@ for (let i = 0; i < 4; i++) step(); // recording, first touches
 const warm: number[] = [], cold: number[] = [];
 for (let i = 0; i < N; i++) warm.push(step());
 for (let i = 0; i < N; i++) {
-  nb.streamSum(evict);
+  empty();
   cold.push(step());
 }
 const line = (what: string, ms: number) => `${what} ${ms.toFixed(2)} ms/token, ${(perToken / (ms / 1000) / 1e9).toFixed(1)} GB/s`;

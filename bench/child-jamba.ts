@@ -18,8 +18,7 @@ import { createBackend } from '../src/backends/index.js';
 import { loadModel } from '../src/model/load.js';
 import { KVCache } from '../src/memory/kv-cache.js';
 import { argmax } from '../src/generate/sampling.js'; // the engine's greedy pick, so the same loop is timed
-import { allocFloats } from '../src/memory/pages.js';
-import { fillContext, flag, peakRssMb, promptIds } from './common.js';
+import { cacheEmptier, fillContext, flag, peakRssMb, promptIds } from './common.js';
 
 const N = Number(flag('cold') ?? 0); // tokens timed after a cache-emptying sweep each
 if (!Number.isInteger(N) || N < 0) { console.error(`child-jamba: --cold must be an integer ≥ 0, got '${flag('cold')}'`); process.exit(2); }
@@ -58,7 +57,7 @@ for (let i = 0; i < D; i++) {
 const decodeS = (performance.now() - t1) / 1000;
 let kvBytes = 0;
 for (const m of seq.layers) if (m instanceof KVCache) kvBytes += m.bytes;
-const backend = model.backend as { info?: { isa: string; threads: number }; streamSum?(x: Float32Array): number };
+const backend = model.backend as { info?: { isa: string; threads: number } };
 const result: Record<string, unknown> = {
   engine: 'jamba-ts', isa: backend.info?.isa, threads: backend.info?.threads,
   prefill_tokens: P, prefill_tokens_per_s: P > 0 ? P / prefillS : null,
@@ -67,11 +66,11 @@ const result: Record<string, unknown> = {
   context_tokens: C || undefined, kv_mb: kvBytes / 2 ** 20,
 };
 if (N > 0) {
-  if (!backend.streamSum) { console.error('child-jamba: --cold needs the native backend (its bandwidth probe empties the caches)'); process.exit(1); }
-  const sweep = allocFloats(256 << 20).fill(1); // 1 GB, on 2 MB pages like the weights
+  const empty = cacheEmptier(model.backend);
+  if (!empty) { console.error('child-jamba: --cold needs the native backend (its bandwidth probe empties the caches)'); process.exit(1); }
   let coldS = 0;
   for (let i = 0; i < N; i++) {
-    backend.streamSum(sweep);
+    empty();
     one[0] = tok;
     const t = performance.now();
     model.forward([{ memory: seq, tokens: one }], { logits: 'last', out: logits });

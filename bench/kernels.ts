@@ -121,7 +121,14 @@ for (const dtype of types) {
     });
     const x = new Float32Array(cols).fill(0.01), y = new Float32Array(rows);
     const s = time(() => { for (const w of ws) nb.matmul(y, x, w, 1); }, 5);
-    console.log(`${dtype} matvec cold, ${ws.length} x ${rows}x${cols}: ${(ws.length * w0.data.byteLength / s / 1e9).toFixed(1)} GB/s of weights`);
+    let many = '';
+    if (rows === 1024) { // the same matrices eight to a call (one pool job): what each op's start and end cost
+      const ys = Array.from({ length: 8 }, () => new Float32Array(rows));
+      const groups = Array.from({ length: Math.floor(ws.length / 8) }, (_, g) => ws.slice(8 * g, 8 * g + 8).map((w, i) => ({ y: ys[i]!, x, w, T: 1 })));
+      const s8 = time(() => { for (const ops of groups) nb.matmulMany(ops); }, 5) / (8 * groups.length);
+      many = `; ${(s / ws.length * 1e6).toFixed(1)} µs each one call at a time, ${(s8 * 1e6).toFixed(1)} µs each eight to a matmulMany call`;
+    }
+    console.log(`${dtype} matvec cold, ${ws.length} x ${rows}x${cols}: ${(ws.length * w0.data.byteLength / s / 1e9).toFixed(1)} GB/s of weights${many}`);
   }
 }
 // attention decode: one query token over 32K cached keys, bench-small's heads (8 query, 2 KV, d 64)

@@ -174,6 +174,7 @@ if (!process.argv.includes('--skip-long')) {
     for (const m of ['bench-small', 'bench-small-attn'] as BenchModel[]) paths[m] = await benchGguf(cache, m, type, quick, log);
     const bytes = Object.fromEntries(Object.entries(paths).map(([m, p]) => [m, benchBytes(p)]));
     for (const C of contexts) {
+      const perToken = Object.fromEntries(Object.entries(bytes).map(([m, b]) => [m, bytesPerToken(b, C)]));
       const got: Record<string, RunResult[]> = { 'bench-small': [], 'bench-small-attn': [] };
       const bws: number[] = [];
       for (let r = 0; r < longRuns; r++) {
@@ -189,25 +190,25 @@ if (!process.argv.includes('--skip-long')) {
         if (!got[m]!.length) continue;
         const row = aggregate({ engine: 'jamba-ts', model: m, weights: type, threads, context_tokens: C, prefill_tokens: 0, prefill_tokens_per_s: null }, got[m]!);
         // the distance to the bandwidth limit, steady and with every byte from DRAM
-        const bw = median(bws), perToken = bytesPerToken(bytes[m]!, C);
+        const bw = median(bws);
         row.read_bandwidth_gb_s = Math.round(bw * 10) / 10;
-        row.bytes_per_token_mb = Math.round((perToken / 2 ** 20) * 10) / 10;
-        row.bandwidth_fraction = Math.round((Number(row.decode_tokens_per_s) * perToken) / (bw * 1e9) * 100) / 100;
-        row.cold_bandwidth_fraction = Math.round((Number(row.decode_cold_tokens_per_s) * perToken) / (bw * 1e9) * 100) / 100;
+        row.bytes_per_token_mb = Math.round((perToken[m]! / 2 ** 20) * 10) / 10;
+        row.bandwidth_fraction = Math.round((Number(row.decode_tokens_per_s) * perToken[m]!) / (bw * 1e9) * 100) / 100;
+        row.cold_bandwidth_fraction = Math.round((Number(row.decode_cold_tokens_per_s) * perToken[m]!) / (bw * 1e9) * 100) / 100;
         rows[m] = row;
         results.push(row);
       }
       if (rows['bench-small'] && rows['bench-small-attn']) {
         const measured = Number(rows['bench-small']!.decode_tokens_per_s) / Number(rows['bench-small-attn']!.decode_tokens_per_s);
         const cold = Number(rows['bench-small']!.decode_cold_tokens_per_s) / Number(rows['bench-small-attn']!.decode_cold_tokens_per_s);
-        const predicted = bytesPerToken(bytes['bench-small-attn']!, C) / bytesPerToken(bytes['bench-small']!, C);
+        const predicted = perToken['bench-small-attn']! / perToken['bench-small']!;
         predictions.push({
           weights: type, context_tokens: C, measured_ratio: Math.round(measured * 100) / 100, predicted_ratio: Math.round(predicted * 100) / 100,
           within_10_percent: Math.abs(measured / predicted - 1) <= 0.1,
           // the same ratio with every byte from DRAM, the prediction's own assumption
           measured_cold_ratio: Math.round(cold * 100) / 100, cold_within_10_percent: Math.abs(cold / predicted - 1) <= 0.1,
           kv_ratio: Math.round((Number(rows['bench-small-attn']!.kv_mb) / Number(rows['bench-small']!.kv_mb)) * 100) / 100,
-          bytes_per_token_mb: { 'bench-small': bytesPerToken(bytes['bench-small']!, C) / 2 ** 20, 'bench-small-attn': bytesPerToken(bytes['bench-small-attn']!, C) / 2 ** 20 },
+          bytes_per_token_mb: { 'bench-small': perToken['bench-small']! / 2 ** 20, 'bench-small-attn': perToken['bench-small-attn']! / 2 ** 20 },
         });
       }
     }

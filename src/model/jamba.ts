@@ -37,11 +37,11 @@ export interface ForwardOptions {
 }
 
 const NO_OPTIONS: ForwardOptions = Object.freeze({});
+const NO_LOGITS = new Float32Array(0);
 
 function checkToken(id: number, V: number): void {
   if (!Number.isInteger(id) || id < 0 || id >= V) throw new JambaUserError(`token id ${id} is outside the vocabulary (0..${V - 1})`);
 }
-const NO_LOGITS = new Float32Array(0);
 
 /**
  * A number held as one immutable heap value (the field starts as a non-number, so V8 keeps it tagged):

@@ -21,8 +21,19 @@ const OPS = ['matmul', 'matmulMany', 'rmsNorm', 'attention', 'conv1d', 'scan', '
 
 const USAGE = 'node dist/bench/decode-profile.js --model <gguf|folder> [--threads 2] [--decode 64] [--top 14] [--context C] [--cold]';
 const cold = process.argv.includes('--cold');
+/** --name as a whole number ≥ min, or the default; anything else ends the tool with one line */
+function count(name: string, dflt: number, min: number): number {
+  const v = flag(name);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`decode-profile: --${name} must be a whole number ≥ ${min}, got "${v}"`);
+    process.exit(2);
+  }
+  return n;
+}
+const D = count('decode', 64, 1), top = count('top', 14, 1), C = count('context', 0, 0);
 const { be, model } = await toolModel('decode-profile', USAGE);
-const D = Number(flag('decode') ?? 64), top = Number(flag('top') ?? 14), C = Number(flag('context') ?? 0);
 const sweep = cold ? cacheEmptier(be) : null;
 if (cold && !sweep) {
   console.error('decode-profile: --cold needs the native backend (its streamSum sweeps the caches)');
@@ -54,14 +65,18 @@ let logits = model.forward([{ memory: seq, tokens: Array.from({ length: 32 }, (_
 ms.clear();
 calls.clear();
 bytes.clear();
-let spent = 0;
-for (let i = 0; i < D; i++) {
-  sweep?.();
-  const t0 = performance.now();
-  logits = model.forward([{ memory: seq, tokens: [argmax(logits)] }]);
-  spent += performance.now() - t0;
+/** milliseconds per token over D greedy tokens, each after the sweep when --cold (the sweep untimed) */
+function decodeMs(): number {
+  let spent = 0;
+  for (let i = 0; i < D; i++) {
+    sweep?.();
+    const t0 = performance.now();
+    logits = model.forward([{ memory: seq, tokens: [argmax(logits)] }]);
+    spent += performance.now() - t0;
+  }
+  return spent / D;
 }
-const total = spent / D;
+const total = decodeMs();
 const opsTotal = [...ms.values()].reduce((a, b) => a + b, 0) / D;
 console.log(`decode${cold ? ' (cold: caches emptied before each token)' : ''}: ${total.toFixed(2)} ms/token (${(1000 / total).toFixed(1)} tok/s); ops ${opsTotal.toFixed(2)} ms, the rest (JS) ${(total - opsTotal).toFixed(2)} ms`);
 for (const [k, t] of [...ms].sort((a, b) => b[1] - a[1]).slice(0, top)) {
@@ -70,12 +85,5 @@ for (const [k, t] of [...ms].sort((a, b) => b[1] - a[1]).slice(0, top)) {
 }
 for (const op of OPS) delete ops[op]; // the backend's own methods again
 model.recordedSteps = true;
-let spentRec = 0;
-for (let i = 0; i < D; i++) {
-  sweep?.();
-  const t1 = performance.now();
-  logits = model.forward([{ memory: seq, tokens: [argmax(logits)] }]);
-  spentRec += performance.now() - t1;
-}
-const rec = spentRec / D;
+const rec = decodeMs();
 console.log(`the recorded step, untimed ops (the next ${D} tokens): ${rec.toFixed(2)} ms/token (${(1000 / rec).toFixed(1)} tok/s)`);

@@ -13,11 +13,9 @@
 import { statSync } from 'node:fs';
 import { argmax } from '../src/generate/sampling.js';
 import { bytesPerToken, modelBytes } from './bytes.js';
-import { cacheEmptier, fillContext, flag, median, toolModel } from './common.js';
+import { cacheEmptier, countFlag, fillContext, flag, median, toolModel } from './common.js';
 
-const C = Number(flag('context') ?? 0), N = Number(flag('tokens') ?? 24);
-if (!Number.isInteger(C) || C < 0) { console.error(`cache-probe: --context must be an integer ≥ 0, got '${flag('context')}'`); process.exit(2); }
-if (!Number.isInteger(N) || N < 1) { console.error(`cache-probe: --tokens must be a positive integer, got '${flag('tokens')}'`); process.exit(2); }
+const C = countFlag('cache-probe', 'context', 0, 0), N = countFlag('cache-probe', 'tokens', 24, 1);
 if (flag('model') && statSync(flag('model')!, { throwIfNoEntry: false })?.isDirectory()) {
   console.error('cache-probe: --model must be a GGUF file (bytes per token come from its tensor table), not a folder');
   process.exit(2);

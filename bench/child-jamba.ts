@@ -18,10 +18,9 @@ import { createBackend } from '../src/backends/index.js';
 import { loadModel } from '../src/model/load.js';
 import { KVCache } from '../src/memory/kv-cache.js';
 import { argmax } from '../src/generate/sampling.js'; // the engine's greedy pick, so the same loop is timed
-import { cacheEmptier, fillContext, flag, peakRssMb, promptIds } from './common.js';
+import { cacheEmptier, countFlag, fillContext, flag, peakRssMb, promptIds } from './common.js';
 
-const N = Number(flag('cold') ?? 0); // tokens timed after a cache-emptying sweep each
-if (!Number.isInteger(N) || N < 0) { console.error(`child-jamba: --cold must be an integer ≥ 0, got '${flag('cold')}'`); process.exit(2); }
+const N = countFlag('child-jamba', 'cold', 0, 0); // tokens timed after a cache-emptying sweep each
 const model = await loadModel(flag('model')!, createBackend('native', Number(flag('threads') ?? 2)));
 const P = Number(flag('prefill') ?? 512), D = Number(flag('decode') ?? 128), C = Number(flag('context') ?? 0);
 const W = Number(flag('warmup') ?? 1); // untimed decode steps when there is no prefill

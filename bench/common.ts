@@ -24,6 +24,21 @@ export function flag(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/**
+ * `--name` as a whole number ≥ min (0 or 1), or `dflt` when absent; anything else ends the process
+ * with one line naming the tool and the flag (exit 2), before any model is loaded.
+ */
+export function countFlag(tool: string, name: string, dflt: number, min: 0 | 1): number {
+  const v = flag(name);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) {
+    process.stderr.write(`${tool}: --${name} must be ${min ? 'a positive integer' : 'an integer ≥ 0'}, got '${v}'\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
 /** The benchmark prompt: n token ids drawn from a seeded generator, avoiding the first 10 (special) ids. */
 export function promptIds(n: number, vocab: number, seed = 0): number[] {
   let s = (seed * 2654435761 + 7) >>> 0;

@@ -15,24 +15,14 @@
  */
 import type { Weight } from '../src/tensor/weight.js';
 import { argmax } from '../src/generate/sampling.js';
-import { cacheEmptier, fillContext, flag, toolModel } from './common.js';
+import { cacheEmptier, countFlag, fillContext, toolModel } from './common.js';
 
 const OPS = ['matmul', 'matmulMany', 'rmsNorm', 'attention', 'conv1d', 'scan', 'gatedAct', 'add', 'embed'] as const;
 
 const USAGE = 'node dist/bench/decode-profile.js --model <gguf|folder> [--threads 2] [--decode 64] [--top 14] [--context C] [--cold]';
 const cold = process.argv.includes('--cold');
-/** --name as a whole number ≥ min, or the default; anything else ends the tool with one line */
-function count(name: string, dflt: number, min: number): number {
-  const v = flag(name);
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`decode-profile: --${name} must be a whole number ≥ ${min}, got "${v}"`);
-    process.exit(2);
-  }
-  return n;
-}
-const D = count('decode', 64, 1), top = count('top', 14, 1), C = count('context', 0, 0);
+const D = countFlag('decode-profile', 'decode', 64, 1), top = countFlag('decode-profile', 'top', 14, 1);
+const C = countFlag('decode-profile', 'context', 0, 0);
 const { be, model } = await toolModel('decode-profile', USAGE);
 const sweep = cold ? cacheEmptier(be) : null;
 if (cold && !sweep) {

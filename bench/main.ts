@@ -34,7 +34,7 @@ import { f32Weight } from '../src/tensor/weight.js';
 import { benchGguf, type BenchModel } from './models.js';
 import { bytesPerToken, modelBytes } from './bytes.js';
 import { svg, type Row } from './plot.js';
-import { flag, median } from './common.js';
+import { countFlag, flag, median } from './common.js';
 
 const HELP = `usage: npm run bench -- --json <file> [--svg <file>] [--quick] [--types f32,f16,bf16,q8_0,q4_k_m]
                    [--long-types f32,q4_k_m] [--runs n] [--long-runs n] [--threads n] [--cache <dir>] [--skip-peer] [--skip-long]`;
@@ -56,21 +56,16 @@ for (let i = 2; i < process.argv.length; i++) {
 const quick = process.argv.includes('--quick');
 const jsonPath = flag('json');
 const svgPath = flag('svg') ?? (jsonPath ? jsonPath.replace(/\.json$/, '') + '.svg' : undefined);
-function count(name: string, dflt: number): number {
-  const v = flag(name) ?? String(dflt), n = Number(v);
-  if (!Number.isInteger(n) || n < 1) usage(`--${name} must be a positive integer, got '${v}'`);
-  return n;
-}
 function typeList(name: string, dflt: string): ConvertType[] {
   const v = flag(name) ?? dflt;
   for (const t of v.split(',')) if (!isConvertType(t)) usage(`--${name}: unknown weight type '${t}' (one of ${CONVERT_TYPES.join(', ')})`);
   return v.split(',') as ConvertType[];
 }
-const threads = count('threads', 2);
-const runs = count('runs', quick ? 1 : 3);
+const threads = countFlag('bench', 'threads', 2, 1);
+const runs = countFlag('bench', 'runs', quick ? 1 : 3, 1);
 /* long-context rows: more runs (and tokens) than the peer rows by default; each ratio rests on two
  * medians, and the host's swings move single runs by up to 1.5x, on a scale of seconds */
-const longRuns = count('long-runs', quick ? 1 : 7);
+const longRuns = countFlag('bench', 'long-runs', quick ? 1 : 7, 1);
 const types = typeList('types', quick ? 'f32,q8_0' : 'f32,f16,bf16,q8_0,q4_k_m');
 const longTypes = typeList('long-types', quick ? 'q8_0' : 'f32,q4_k_m');
 const cache = flag('cache') ?? join(tmpdir(), 'jamba-ts-bench');

@@ -2,11 +2,12 @@
 // The kernels build to WebAssembly and compute there what they compute natively (npm run check:wasm).
 // Builds kernels/wasm/selftest.c with the generic kernel set from the same sources with the C compiler
 // (cc, or $CC) and with Emscripten (emcc, or $EMCC; Debian: apt-get install emscripten), the latter
-// twice: without threads and with them (the pool's worker a Web Worker on shared memory); runs all
-// three on 2 threads (the WebAssembly ones under this Node) and compares every value they print: each must be
-// bit-identical (the generic kernels round every operation in a fixed order, and their exp and log are
-// their own). Exits 1 with the first differences, 2 when a compiler is missing; needs no network and no
-// npm packages.
+// twice: without threads and with them (the pool's worker a Web Worker on shared memory). The sources
+// are binding.gyp's: the generic set's and the addon's own, less its N-API glue (binding*.c). Asks all
+// three for 2 threads (the WebAssembly ones run under this Node; the one without threads gets 1) and
+// compares every value they print: each must be bit-identical (the generic kernels round every operation
+// in a fixed order, and their exp and log are their own). Exits 1 with the first differences, 2 when a
+// compiler is missing; needs no network and no npm packages.
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,10 +15,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const ops = ['matmul', 'quant', 'qdot', 'norm', 'attention', 'mamba', 'elementwise', 'dispatch', 'threadpool'];
-const sources = [...ops.map((f) => join(root, 'kernels', `${f}.c`)), join(root, 'kernels/wasm/selftest.c')];
+/* binding.gyp is JSON once its comment lines are dropped */
+const gyp = JSON.parse(readFileSync(join(root, 'binding.gyp'), 'utf8').split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n'));
+const target = (name) => gyp.targets.find((t) => t.target_name === name).sources;
+const sources = [...target('jt_generic'), ...target('jamba_native').filter((f) => !/\/binding[^/]*\.c$/.test(f)), 'kernels/wasm/selftest.c']
+  .map((f) => join(root, f));
 const flags = ['-std=gnu11', '-O3', '-ffp-contract=off', '-Wno-unused-function', '-DJT_ISA=1', '-DJT_ISA_MAX=1'];
 const dir = mkdtempSync(join(tmpdir(), 'jamba-wasm-'));
+
+/** a failure that ends the check with `exitCode` (2: a compiler is missing) */
+class CheckError extends Error {
+  constructor(message, exitCode = 1) { super(message); this.exitCode = exitCode; }
+}
 
 /* runs cmd; with `out`, its standard output goes to that file (a threaded WebAssembly program writes it
  * from a worker, which fails with EAGAIN on a full pipe) and comes back as r.stdout */
@@ -30,29 +39,21 @@ function run(cmd, args, what, hint, env = process.env, out = null) {
     if (fd !== null) closeSync(fd);
   }
   if (out && r.status === 0) r.stdout = readFileSync(out, 'utf8');
-  if (r.error && r.error.code === 'ENOENT') {
-    console.error(`check-wasm: ${cmd} not found (${what}); ${hint}`);
-    rmSync(dir, { recursive: true, force: true });
-    process.exit(2);
-  }
-  if (r.status !== 0) {
-    console.error(`check-wasm: ${what} failed (${cmd} exited with ${r.status ?? r.signal}):\n${r.stderr.slice(-3000)}`);
-    rmSync(dir, { recursive: true, force: true });
-    process.exit(1);
-  }
+  if (r.error && r.error.code === 'ENOENT') throw new CheckError(`${cmd} not found (${what}); ${hint}`, 2);
+  if (r.status !== 0) throw new CheckError(`${what} failed (${cmd} exited with ${r.status ?? r.signal}):\n${r.stderr.slice(-3000)}`);
   return r;
 }
 
 /** differences between two listings of "op index bits" lines; throws if they do not list the same values */
 function compare(la, lb, name) {
-  if (la.length !== lb.length) throw new Error(`the native build printed ${la.length} values, ${name} ${lb.length}`);
+  if (la.length !== lb.length) throw new CheckError(`the native build printed ${la.length} values, ${name} ${lb.length}`);
   const f = new Float32Array(1), u = new Uint32Array(f.buffer);
   const value = (hex) => { u[0] = parseInt(hex, 16); return f[0]; };
   let same = 0, worst = 0;
   const bad = [], ops = new Set();
   for (let i = 0; i < la.length; i++) {
     const [opA, iA, hA] = la[i].split(' '), [opB, iB, hB] = lb[i].split(' ');
-    if (opA !== opB || iA !== iB) throw new Error(`line ${i + 1}: native ${opA}[${iA}], ${name} ${opB}[${iB}]`);
+    if (opA !== opB || iA !== iB) throw new CheckError(`line ${i + 1}: native ${opA}[${iA}], ${name} ${opB}[${iB}]`);
     ops.add(opA.replace(/-T\d+.*$/, ''));
     if (hA === hB) { same++; continue; }
     const x = value(hA), y = value(hB), rel = Math.abs(x - y) / Math.max(1, Math.abs(x));
@@ -78,6 +79,7 @@ try {
   const em = ['-sSINGLE_FILE=1', '-sENVIRONMENT=node,worker'];
   const wasm = [
     { name: 'WebAssembly', file: 'selftest.js', args: [...em, '-sALLOW_MEMORY_GROWTH=1'] },
+    // with threads: a fixed 64 MB (growing shared memory is slow), and the runtime exits when main returns
     { name: 'WebAssembly with threads', file: 'selftest-mt.js', args: [...em, '-pthread', '-sPTHREAD_POOL_SIZE=2', '-sINITIAL_MEMORY=64MB', '-sEXIT_RUNTIME=1'] },
   ];
   for (const w of wasm) run(emcc, [...flags, ...sources, '-o', join(dir, w.file), ...w.args], `the ${w.name} build`, emHint, emEnv);
@@ -98,8 +100,9 @@ try {
   if (failed) process.exitCode = 1;
   else console.log('check-wasm: the WebAssembly builds compute what the native generic build computes');
 } catch (e) {
+  if (!(e instanceof CheckError)) throw e;
   console.error(`check-wasm: ${e.message}`);
-  process.exitCode = 1;
+  process.exitCode = e.exitCode;
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -58,6 +58,21 @@ test('cache-probe names a bad flag or a missing model before measuring anything'
   }
 });
 
+test('decode-profile checks its counts before loading the model', () => {
+  const TOOL = fileURLToPath(new URL('../../bench/decode-profile.js', import.meta.url));
+  const cases: [string[], RegExp][] = [
+    [['--model', '/nonexistent/m.gguf', '--decode', 'x'], /^decode-profile: --decode must be a positive integer, got 'x'\n$/],
+    [['--model', '/nonexistent/m.gguf', '--top', '0'], /^decode-profile: --top must be a positive integer, got '0'\n$/],
+    [['--model', '/nonexistent/m.gguf', '--context', '-5'], /^decode-profile: --context must be an integer ≥ 0, got '-5'\n$/],
+  ];
+  for (const [args, want] of cases) {
+    const r = spawnSync(process.execPath, [TOOL, ...args], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, want, args.join(' '));
+    assert.equal(r.stdout, '', args.join(' '));
+  }
+});
+
 test('child-jamba --cold times tokens after a cache-emptying sweep, and reports memory from before the sweep buffer', () => {
   const CHILD = fileURLToPath(new URL('../../bench/child-jamba.js', import.meta.url));
   const model = fileURLToPath(new URL('../../../models/jamba-tinystories', import.meta.url));
